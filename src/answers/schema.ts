@@ -1,0 +1,80 @@
+/**
+ * The answers: everything mail-wizard needs to know about the server, saved as JSON so that a
+ * rerun never asks again. No secret ever lives here (passwords and keys stay on the box).
+ */
+
+export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
+
+export type TlsChoice =
+  | { mode: 'acme' }
+  | { mode: 'self-signed' }
+  | { mode: 'existing'; cert: string; key: string };
+
+export interface Answers {
+  /** The mail domain: what follows the @ in addresses (example.org). */
+  domain: string;
+  /** The server's fully qualified name: MX target, HELO name, certificate name, PTR value. */
+  hostname: string;
+  /** The server's public IPv4 address. */
+  ipv4: string;
+  /** The server's public IPv6 address, when it has one. */
+  ipv6?: string;
+  /** Local (UNIX) accounts that receive mail as user@domain. */
+  users: string[];
+  /** Who reads postmaster@, abuse@ and root's mail: a local user or an address elsewhere. */
+  postmaster: string;
+  /** The DKIM selector: the key is published at <selector>._domainkey.<domain>. */
+  dkimSelector: string;
+  dmarcPolicy: DmarcPolicy;
+  /** Where aggregate DMARC reports go (rua=mailto:...), when wanted. */
+  dmarcReports?: string;
+  tls: TlsChoice;
+}
+
+/** One question of the interview / one field of the file, in the order a person answers them. */
+export interface FieldSpec {
+  key: keyof Answers;
+  question: string;
+  /** One line: why we ask, shown under the question. */
+  why: string;
+  optional?: boolean;
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'domain',
+    question: 'Mail domain (the part after @)',
+    why: 'Addresses will be user@<domain>; SPF, DKIM and DMARC are published at this name.',
+  },
+  {
+    key: 'hostname',
+    question: 'Server host name (FQDN)',
+    why: 'The machine itself, e.g. mail.<domain>: MX target, HELO name, certificate and PTR. Often differs from the domain.',
+  },
+  { key: 'ipv4', question: 'Public IPv4 address', why: 'Goes into the A record, SPF and the PTR you ask your provider for.' },
+  {
+    key: 'ipv6',
+    question: 'Public IPv6 address (empty if none)',
+    why: 'Mail to big providers over IPv6 needs AAAA, SPF and PTR for it too.',
+    optional: true,
+  },
+  { key: 'users', question: 'Local users that receive mail (comma separated)', why: 'Each UNIX account gets user@<domain> and ~/Maildir.' },
+  {
+    key: 'postmaster',
+    question: 'Who reads postmaster@, abuse@ and root mail',
+    why: 'RFC 5321 requires postmaster@; a local user or an address elsewhere.',
+  },
+  { key: 'dkimSelector', question: 'DKIM selector', why: 'Names the key in DNS (<selector>._domainkey.<domain>); change it to rotate keys.' },
+  { key: 'dmarcPolicy', question: 'DMARC policy (none, quarantine, reject)', why: 'What receivers do with mail that fails SPF and DKIM alignment.' },
+  {
+    key: 'dmarcReports',
+    question: 'Address for DMARC aggregate reports (empty for none)',
+    why: 'Receivers send daily XML reports there; useful in the first weeks.',
+    optional: true,
+  },
+  {
+    key: 'tls',
+    question: 'TLS certificate (acme, self-signed, existing)',
+    why: 'acme gets a free trusted certificate (port 80 must reach this box); self-signed is for tests.',
+  },
+];

@@ -1,0 +1,203 @@
+/**
+ * Validation of the answers, field by field. Each check returns the problem in words (or null), and
+ * validateAnswers() turns them into one line per problem naming the field and the value, the form
+ * the CLI prints and the interview shows while typing.
+ */
+import { isIPv6 } from 'node:net';
+import { FIELDS, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const SELECTOR_LABEL = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
+const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+/** Strict dotted quad: four decimal octets 0-255, no leading zeros. */
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.');
+  return (
+    parts.length === 4 &&
+    parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)
+  );
+}
+
+export function checkIPv4(value: string): string | null {
+  if (!isIPv4(value)) return 'is not an IPv4 address';
+  const [a] = value.split('.').map(Number) as [number];
+  if (value === '0.0.0.0' || a === 127) return 'is a loopback or unspecified address; give the public address';
+  if (a >= 224) return 'is a multicast or reserved address; give the public address';
+  return null;
+}
+
+export function checkIPv6(value: string): string | null {
+  if (!isIPv6(value) || value.includes('%')) return 'is not an IPv6 address';
+  const v = value.toLowerCase();
+  if (v === '::' || v === '::1') return 'is a loopback or unspecified address; give the public address';
+  if (v.startsWith('fe80:')) return 'is a link-local address; give the public address';
+  if (v.startsWith('ff')) return 'is a multicast address; give the public address';
+  return null;
+}
+
+/** A DNS name usable as a mail domain or host name: two or more LDH labels, not an IP address. */
+export function checkDomainName(value: string): string | null {
+  if (value === '') return 'is empty';
+  if (isIPv4(value) || /^[0-9.]+$/.test(value)) return 'is an IP address, not a name (for example mail.example.org)';
+  if (isIPv6(value)) return 'is an IP address, not a name (for example mail.example.org)';
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (name.length > 253) return 'is longer than 253 characters';
+  if (/[A-Z]/.test(name)) return 'must be lower case';
+  const labels = name.split('.');
+  if (labels.length < 2) return 'is not a fully qualified name (it needs a dot, like example.org)';
+  const bad = labels.find((l) => !LABEL.test(l));
+  if (bad !== undefined) {
+    return bad === ''
+      ? 'has an empty label (two dots in a row?)'
+      : `has an invalid label "${bad}" (letters, digits and inner hyphens only, at most 63)`;
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return 'ends in a numeric label; top-level domains are never numeric';
+  return null;
+}
+
+export function checkEmail(value: string): string | null {
+  const at = value.lastIndexOf('@');
+  if (at <= 0) return 'is not an email address (user@domain)';
+  if (!LOCAL_PART.test(value.slice(0, at))) return 'is not an email address (invalid part before @)';
+  const domainProblem = checkDomainName(value.slice(at + 1));
+  return domainProblem ? `is not an email address (the domain ${domainProblem})` : null;
+}
+
+export function checkUnixUser(value: string): string | null {
+  if (!UNIX_USER.test(value)) return 'is not a valid user name (lower case letters, digits, _ and -, at most 32)';
+  if (value === 'root') return 'should not read mail; root mail goes to the postmaster through the aliases';
+  return null;
+}
+
+export function checkSelector(value: string): string | null {
+  if (value === '') return 'is empty';
+  if (value.split('.').some((l) => !SELECTOR_LABEL.test(l))) {
+    return 'is not a valid DKIM selector (DNS labels: letters, digits, - and _)';
+  }
+  return null;
+}
+
+export type ValidationResult = { ok: true; answers: Answers } | { ok: false; errors: string[] };
+
+const KNOWN_KEYS = new Set<string>(FIELDS.map((f) => f.key));
+const DMARC_POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
+
+/** JSON.stringify for messages: shows strings quoted and anything else as it is. */
+export function show(value: unknown): string {
+  const s = JSON.stringify(value);
+  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function normalizeName(value: string): string {
+  return value.trim().replace(/\.$/, '');
+}
+
+/** Validates raw (parsed JSON or interview) data; returns normalized answers or one line per problem. */
+export function validateAnswers(raw: unknown): ValidationResult {
+  const errors: string[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, errors: ['answers: must be a JSON object with the fields domain, hostname, ipv4, ...'] };
+  }
+  const input = raw as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_KEYS.has(key)) errors.push(`${key}: unknown field (known: ${[...KNOWN_KEYS].join(', ')})`);
+  }
+
+  const str = (key: string, optional = false): string | undefined => {
+    const v = input[key];
+    if (v === undefined || v === null || v === '') {
+      if (!optional) errors.push(`${key}: missing`);
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      errors.push(`${key}: ${show(v)} must be a string`);
+      return undefined;
+    }
+    return v.trim();
+  };
+  const check = (key: string, value: string | undefined, fn: (v: string) => string | null): string | undefined => {
+    if (value === undefined) return undefined;
+    const problem = fn(value);
+    if (problem) {
+      errors.push(`${key}: ${show(value)} ${problem}`);
+      return undefined;
+    }
+    return value;
+  };
+
+  const domain = check('domain', mapDefined(str('domain'), normalizeName), checkDomainName);
+  const hostname = check('hostname', mapDefined(str('hostname'), normalizeName), checkDomainName);
+  const ipv4 = check('ipv4', str('ipv4'), checkIPv4);
+  const ipv6 = check('ipv6', str('ipv6', true), checkIPv6);
+
+  let users: string[] | undefined;
+  const rawUsers = input.users;
+  if (rawUsers === undefined) errors.push('users: missing (a list of local accounts, e.g. ["alice"])');
+  else if (!Array.isArray(rawUsers) || rawUsers.length === 0) {
+    errors.push(`users: ${show(rawUsers)} must be a non-empty list of user names`);
+  } else {
+    const good: string[] = [];
+    for (const u of rawUsers) {
+      if (typeof u !== 'string') errors.push(`users: ${show(u)} must be a string`);
+      else if (good.includes(u)) errors.push(`users: ${show(u)} is listed twice`);
+      else {
+        const problem = checkUnixUser(u);
+        if (problem) errors.push(`users: ${show(u)} ${problem}`);
+        else good.push(u);
+      }
+    }
+    if (good.length === rawUsers.length) users = good;
+  }
+
+  const postmaster = check('postmaster', str('postmaster'), (v) => {
+    if (v.includes('@')) return checkEmail(v);
+    if (!Array.isArray(rawUsers) || !rawUsers.includes(v)) {
+      return 'is neither one of the users nor an email address';
+    }
+    return null;
+  });
+  const dkimSelector = check('dkimSelector', str('dkimSelector'), checkSelector);
+  const dmarcPolicy = check('dmarcPolicy', str('dmarcPolicy'), (v) =>
+    (DMARC_POLICIES as readonly string[]).includes(v) ? null : 'is not a DMARC policy (none, quarantine or reject)',
+  ) as DmarcPolicy | undefined;
+  const dmarcReports = check('dmarcReports', str('dmarcReports', true), checkEmail);
+  const tls = parseTls(input.tls, errors);
+
+  if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
+    return { ok: false, errors };
+  }
+  const answers: Answers = { domain, hostname, ipv4, users, postmaster, dkimSelector, dmarcPolicy, tls };
+  if (ipv6) answers.ipv6 = ipv6;
+  if (dmarcReports) answers.dmarcReports = dmarcReports;
+  return { ok: true, answers };
+}
+
+function mapDefined<T, U>(v: T | undefined, fn: (v: T) => U): U | undefined {
+  return v === undefined ? undefined : fn(v);
+}
+
+function parseTls(raw: unknown, errors: string[]): TlsChoice | undefined {
+  const modes = 'acme, self-signed, or {"mode":"existing","cert":PATH,"key":PATH}';
+  if (raw === undefined) {
+    errors.push(`tls: missing (${modes})`);
+    return undefined;
+  }
+  const mode = typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null ? (raw as { mode?: unknown }).mode : undefined;
+  if (mode === 'acme' || mode === 'self-signed') return { mode };
+  if (mode === 'existing' && typeof raw === 'object' && raw !== null) {
+    const { cert, key } = raw as { cert?: unknown; key?: unknown };
+    let ok = true;
+    for (const [name, value] of [['cert', cert], ['key', key]] as const) {
+      if (typeof value !== 'string' || !value.startsWith('/')) {
+        errors.push(`tls.${name}: ${show(value)} must be an absolute path`);
+        ok = false;
+      }
+    }
+    return ok ? { mode: 'existing', cert: cert as string, key: key as string } : undefined;
+  }
+  if (mode === 'existing') errors.push('tls: "existing" needs the paths: {"mode":"existing","cert":PATH,"key":PATH}');
+  else errors.push(`tls: ${show(raw)} is not a TLS choice (${modes})`);
+  return undefined;
+}

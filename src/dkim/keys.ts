@@ -1,0 +1,37 @@
+/**
+ * DKIM keys with node-forge: generation, the public half, and the TXT record value
+ * (RFC 6376: v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>).
+ */
+import forge from 'node-forge';
+
+export interface KeyPairPem {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/** Generates an RSA key pair (async: forge uses its prime workers-less path without blocking too long). */
+export function generateRsaKeyPair(bits: number): Promise<KeyPairPem> {
+  return new Promise((resolve, reject) => {
+    forge.pki.rsa.generateKeyPair({ bits, workers: -1 }, (err, pair) => {
+      if (err) reject(err);
+      else resolve({ privateKeyPem: forge.pki.privateKeyToPem(pair.privateKey), publicKeyPem: forge.pki.publicKeyToPem(pair.publicKey) });
+    });
+  });
+}
+
+/** The public key (PEM) of a private key (PEM); throws on a malformed key. */
+export function publicKeyPemFromPrivate(privateKeyPem: string): string {
+  const key = forge.pki.privateKeyFromPem(privateKeyPem);
+  return forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(key.n, key.e));
+}
+
+/** Base64 of the DER SubjectPublicKeyInfo: the p= value. */
+export function spkiBase64(publicKeyPem: string): string {
+  return publicKeyPem
+    .replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '')
+    .replace(/\s+/g, '');
+}
+
+export function dkimRecordValue(publicKeyPem: string): string {
+  return `v=DKIM1; k=rsa; p=${spkiBase64(publicKeyPem)}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The Host: the only way recipes and the runner touch a machine. Implementations: local (execa on
+ * this machine), rooted (all paths under a prefix), recorder (dry-run: records, changes nothing).
+ */
+import type { FileMeta } from '../engine/types.js';
+
+export interface RunOptions {
+  timeoutMs: number;
+  input?: string;
+  env?: Record<string, string>;
+  /** Called with each chunk of output while the command runs (live tail). */
+  onOutput?: (chunk: string) => void;
+  /** True for a command that only looks (probe/verify): a recorder may run it against its base. */
+  readOnly?: boolean;
+}
+
+export interface RunResult {
+  argv: string[];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The command did not finish in time and was killed. */
+  timedOut: boolean;
+  /** The program does not exist on this host. */
+  notFound: boolean;
+  /** Set by a recorder: the command was recorded, not run. */
+  recorded?: boolean;
+}
+
+export interface FileStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+export interface WriteResult {
+  /** Where the previous file was copied to, when there was one and it differed. */
+  backup?: string;
+  /** False when the file already had exactly this content and metadata. */
+  changed: boolean;
+}
+
+export interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface Host {
+  readonly kind: 'local' | 'rooted' | 'recorder';
+  /** Text of a file, or null when it does not exist. */
+  readFile(path: string): Promise<string | null>;
+  stat(path: string): Promise<FileStat | null>;
+  /** Atomic: temp file in the same directory, fsync, rename; the old file is backed up first. */
+  writeFile(path: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult>;
+  mkdir(path: string, meta: FileMeta): Promise<boolean>;
+  run(argv: string[], options: RunOptions): Promise<RunResult>;
+  /** Looks a user up in the host's /etc/passwd. */
+  user(name: string): Promise<Account | null>;
+  /** Looks a group's gid up in the host's /etc/group. */
+  groupId(name: string): Promise<number | null>;
+}
+
+/** One line that describes a failed command for a finding: what it printed, or why it did not run. */
+export function describeFailure(result: RunResult): string {
+  const cmd = result.argv.join(' ');
+  if (result.notFound) return `${result.argv[0]}: command not found`;
+  if (result.timedOut) return `${cmd}: did not finish in time and was stopped`;
+  const out = (result.stderr.trim() || result.stdout.trim()).split('\n').filter(Boolean);
+  const line = out.find((l) => /error|fail|denied|invalid|syntax|cannot|can't|unable/i.test(l)) ?? out[out.length - 1];
+  return line ? line.trim() : `${cmd}: exit code ${result.exitCode}`;
+}

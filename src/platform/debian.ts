@@ -1,0 +1,70 @@
+/**
+ * Debian: the second platform (and the test host). OpenSMTPD from the opensmtpd package, services
+ * through systemctl when PID 1 is systemd, else the init scripts (`service`, `update-rc.d`).
+ */
+import type { Facts } from '../engine/types.js';
+import type { Daemon, Platform } from './types.js';
+
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+export const debian: Platform = {
+  name: 'debian',
+  title: 'Debian',
+  paths: {
+    smtpdConf: '/etc/smtpd.conf',
+    aliases: '/etc/aliases',
+    filterRspamd: '/usr/libexec/opensmtpd/filter-rspamd',
+    dovecotConf: '/etc/dovecot/dovecot.conf',
+    lmtpSocket: '/run/dovecot/lmtp',
+    sieveDir: '/etc/dovecot/sieve',
+    rspamdLocalD: '/etc/rspamd/local.d',
+    redisConf: '/etc/redis/redis.conf',
+    redisDir: '/var/lib/redis',
+    redisPidFile: '/run/redis/redis-server.pid',
+    redisLogFile: '/var/log/redis/redis-server.log',
+    dkimDir: '/var/lib/rspamd/dkim',
+    certDir: '/etc/ssl',
+    privateKeyDir: '/etc/ssl/private',
+    hosts: '/etc/hosts',
+    firewallConf: '/etc/nftables.conf',
+    acmeClientConf: '/etc/letsencrypt/cli.ini',
+    httpdConf: '',
+    acmeChallengeDir: '/var/www/acme',
+  },
+  users: { rspamd: '_rspamd', root: 'root', wheel: 'root' },
+  services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },
+  packages: [
+    'opensmtpd',
+    'opensmtpd-filter-rspamd',
+    'dovecot-imapd',
+    'dovecot-lmtpd',
+    'dovecot-sieve',
+    'rspamd',
+    'redis-server',
+    'openssl',
+    'ca-certificates',
+  ],
+  redisDaemonize: true,
+  defaultDovecotVersion: '2.4.1',
+  packageQuery: (name) => ['dpkg-query', '--show', '--showformat=${db:Status-Status}\\n', name],
+  install: (names) => ({ argv: ['apt-get', 'install', '-y', '--no-install-recommends', ...names], env: APT_ENV }),
+  service: (daemon, op, facts) => serviceArgv(daemon, op, facts),
+  serviceCheck: (daemon, facts) =>
+    facts.serviceManager === 'systemctl'
+      ? ['systemctl', 'is-active', '--quiet', debian.services[daemon]]
+      : ['service', debian.services[daemon], 'status'],
+  serviceEnabledCheck: (daemon, facts) =>
+    facts.serviceManager === 'systemctl'
+      ? ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]]
+      : ['/usr/sbin/invoke-rc.d', '--query', debian.services[daemon], 'start'],
+  addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
+  firewallCheck: (path) => ['nft', '--check', '--file', path],
+  firewallLoad: (path) => ['nft', '--file', path],
+};
+
+function serviceArgv(daemon: Daemon, op: 'enable' | 'start' | 'restart' | 'reload', facts: Facts): string[] {
+  const name = debian.services[daemon];
+  if (facts.serviceManager === 'systemctl') return ['systemctl', op, name];
+  if (op === 'enable') return ['update-rc.d', name, 'defaults'];
+  return ['service', name, op];
+}

@@ -1,0 +1,42 @@
+/** OpenBSD: the primary target. Base OpenSMTPD, packages from pkg_add, services through rcctl. */
+import type { Platform } from './types.js';
+
+export const openbsd: Platform = {
+  name: 'openbsd',
+  title: 'OpenBSD',
+  paths: {
+    smtpdConf: '/etc/mail/smtpd.conf',
+    aliases: '/etc/mail/aliases',
+    filterRspamd: '/usr/local/libexec/smtpd/filter-rspamd',
+    dovecotConf: '/etc/dovecot/dovecot.conf',
+    lmtpSocket: '/var/dovecot/lmtp',
+    sieveDir: '/usr/local/lib/dovecot/sieve',
+    rspamdLocalD: '/etc/rspamd/local.d',
+    redisConf: '/etc/redis/redis.conf',
+    redisDir: '/var/redis',
+    redisPidFile: '/var/run/redis/redis_6379.pid',
+    redisLogFile: '',
+    dkimDir: '/etc/mail/dkim',
+    certDir: '/etc/ssl',
+    privateKeyDir: '/etc/ssl/private',
+    hosts: '/etc/hosts',
+    firewallConf: '/etc/pf.conf',
+    acmeClientConf: '/etc/acme-client.conf',
+    httpdConf: '/etc/httpd.conf',
+    acmeChallengeDir: '/var/www/acme',
+  },
+  users: { rspamd: '_rspamd', root: 'wheel', wheel: 'wheel' },
+  services: { smtpd: 'smtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis', httpd: 'httpd' },
+  packages: ['dovecot', 'dovecot-pigeonhole', 'rspamd', 'opensmtpd-filter-rspamd', 'redis'],
+  redisDaemonize: false,
+  defaultDovecotVersion: '2.3.21',
+  packageQuery: (name) => ['pkg_info', '-q', '-e', `${name}-*`],
+  install: (names) => ({ argv: ['pkg_add', '-I', ...names] }),
+  service: (daemon, op) => ['rcctl', op, openbsd.services[daemon]],
+  serviceCheck: (daemon) => ['rcctl', 'check', openbsd.services[daemon]],
+  // `rcctl get NAME status` exits 0 when the daemon is enabled, 1 when it is not (rcctl(8)).
+  serviceEnabledCheck: (daemon) => ['rcctl', 'get', openbsd.services[daemon], 'status'],
+  addUser: (name) => ['useradd', '-m', name],
+  firewallCheck: (path) => ['pfctl', '-n', '-f', path],
+  firewallLoad: (path) => ['pfctl', '-f', path],
+};

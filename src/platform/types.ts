@@ -1,0 +1,69 @@
+/**
+ * A platform profile: everything that differs between OpenBSD and Debian (paths, users, package and
+ * service commands). The config grammar is shared; the templates take paths from here.
+ */
+import type { Facts, ServiceAction } from '../engine/types.js';
+
+export type PlatformName = 'openbsd' | 'debian';
+
+/** The daemons mail-wizard manages, by role; `services` maps them to the platform's names. */
+export type Daemon = 'smtpd' | 'dovecot' | 'rspamd' | 'redis' | 'httpd';
+
+export interface Paths {
+  smtpdConf: string;
+  aliases: string;
+  /** Directory smtpd finds filters in (proc-exec "filter-rspamd"). */
+  filterRspamd: string;
+  dovecotConf: string;
+  /** Where Dovecot's LMTP socket appears (base_dir/lmtp). */
+  lmtpSocket: string;
+  /** Dovecot sieve scripts for spam learning. */
+  sieveDir: string;
+  rspamdLocalD: string;
+  redisConf: string;
+  redisDir: string;
+  redisPidFile: string;
+  redisLogFile: string;
+  dkimDir: string;
+  certDir: string;
+  privateKeyDir: string;
+  hosts: string;
+  firewallConf: string;
+  acmeClientConf: string;
+  httpdConf: string;
+  acmeChallengeDir: string;
+}
+
+export interface Platform {
+  name: PlatformName;
+  title: string;
+  paths: Paths;
+  users: {
+    /** Group that may read the DKIM key (rspamd runs as this). */
+    rspamd: string;
+    /** Group that owns the TLS private keys' directory. */
+    root: string;
+    wheel: string;
+  };
+  /** The platform's names for each daemon. */
+  services: Record<Daemon, string>;
+  /** Packages to install, by purpose. */
+  packages: string[];
+  /** Whether redis-server forks itself (Debian's init script) or stays in front (OpenBSD's rc_bg). */
+  redisDaemonize: boolean;
+  /** Dovecot version assumed until the probe reads the real one (OpenBSD ships 2.3, trixie 2.4). */
+  defaultDovecotVersion: string;
+  /** argv that exits 0 when a package is installed. */
+  packageQuery(name: string): string[];
+  install(names: string[]): { argv: string[]; env?: Record<string, string> };
+  service(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[];
+  /** argv that exits 0 when the daemon runs. */
+  serviceCheck(daemon: Daemon, facts: Facts): string[];
+  /** argv that exits 0 when the daemon starts at boot. */
+  serviceEnabledCheck(daemon: Daemon, facts: Facts): string[];
+  /** argv that adds a local user with a home directory. */
+  addUser(name: string): string[];
+  /** argv that checks a firewall config file without loading it, then the one that loads it. */
+  firewallCheck(path: string): string[];
+  firewallLoad(path: string): string[];
+}
