@@ -55,6 +55,8 @@ export interface Host {
   /** Text of a file, or null when it does not exist. */
   readFile(path: string): Promise<string | null>;
   stat(path: string): Promise<FileStat | null>;
+  /** Names in a directory, sorted, or null when it does not exist. */
+  listDir(path: string): Promise<string[] | null>;
   /** Atomic: temp file in the same directory, fsync, rename; the old file is backed up first. */
   writeFile(path: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult>;
   mkdir(path: string, meta: FileMeta): Promise<boolean>;

@@ -44,6 +44,16 @@ export const debian: Platform = {
     'openssl',
     'ca-certificates',
   ],
+  bin: {
+    smtpd: '/usr/sbin/smtpd',
+    sendmail: '/usr/sbin/sendmail',
+    doveconf: '/usr/bin/doveconf',
+    sievec: '/usr/bin/sievec',
+    rspamadm: '/usr/bin/rspamadm',
+    rspamc: '/usr/bin/rspamc',
+    redisCli: '/usr/bin/redis-cli',
+  },
+  dovecotPassdb: 'pam',
   redisDaemonize: true,
   defaultDovecotVersion: '2.4.1',
   packageQuery: (name) => ['dpkg-query', '--show', '--showformat=${db:Status-Status}\\n', name],
@@ -55,8 +65,8 @@ export const debian: Platform = {
       : ['service', debian.services[daemon], 'status'],
   serviceEnabledCheck: (daemon, facts) =>
     facts.serviceManager === 'systemctl'
-      ? ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]]
-      : ['/usr/sbin/invoke-rc.d', '--query', debian.services[daemon], 'start'],
+      ? { argv: ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]] }
+      : { rcDir: '/etc/rc2.d', name: debian.services[daemon] },
   addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
   firewallCheck: (path) => ['nft', '--check', '--file', path],
   firewallLoad: (path) => ['nft', '--file', path],

@@ -34,6 +34,17 @@ export interface Paths {
   acmeChallengeDir: string;
 }
 
+/** Programs the recipes run, by role (absolute where the platform's PATH for root may lack them). */
+export interface Programs {
+  smtpd: string;
+  sendmail: string;
+  doveconf: string;
+  sievec: string;
+  rspamadm: string;
+  rspamc: string;
+  redisCli: string;
+}
+
 export interface Platform {
   name: PlatformName;
   title: string;
@@ -49,6 +60,9 @@ export interface Platform {
   services: Record<Daemon, string>;
   /** Packages to install, by purpose. */
   packages: string[];
+  bin: Programs;
+  /** Dovecot's password database for UNIX accounts. */
+  dovecotPassdb: 'bsdauth' | 'pam';
   /** Whether redis-server forks itself (Debian's init script) or stays in front (OpenBSD's rc_bg). */
   redisDaemonize: boolean;
   /** Dovecot version assumed until the probe reads the real one (OpenBSD ships 2.3, trixie 2.4). */
@@ -59,8 +73,11 @@ export interface Platform {
   service(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[];
   /** argv that exits 0 when the daemon runs. */
   serviceCheck(daemon: Daemon, facts: Facts): string[];
-  /** argv that exits 0 when the daemon starts at boot. */
-  serviceEnabledCheck(daemon: Daemon, facts: Facts): string[];
+  /**
+   * How to tell the daemon starts at boot: a command that exits 0 when it does, or (SysV init,
+   * no command for it) the runlevel directory whose S* links name it.
+   */
+  serviceEnabledCheck(daemon: Daemon, facts: Facts): { argv: string[] } | { rcDir: string; name: string };
   /** argv that adds a local user with a home directory. */
   addUser(name: string): string[];
   /** argv that checks a firewall config file without loading it, then the one that loads it. */

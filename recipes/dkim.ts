@@ -1,0 +1,88 @@
+/**
+ * The DKIM key: 2048-bit RSA (RFC 8301), readable by rspamd's group only, with its public half
+ * beside it for the DNS record. Verification proves the two halves belong together.
+ */
+import type { Context, Finding, Step } from '../src/engine/types.js';
+import { octal } from '../src/engine/actions.js';
+import { publicKeyPemFromPrivate, spkiBase64 } from '../src/dkim/keys.js';
+import { dkimPaths } from './templates/input.js';
+
+export const DKIM_BITS = 2048;
+const KEY_MODE = 0o440;
+
+interface DkimProbe {
+  keyExists: boolean;
+  pubExists: boolean;
+}
+
+export const dkimStep: Step<DkimProbe> = {
+  id: 'dkim',
+  title: 'DKIM key',
+  why: 'Rspamd signs your mail with this key; receivers check it against the public half in DNS.',
+  needs: ['packages'],
+  async probe(ctx) {
+    const { key, pub } = dkimPaths(ctx);
+    return { keyExists: (await ctx.host.stat(key)) !== null, pubExists: (await ctx.host.stat(pub)) !== null };
+  },
+  plan(ctx, probed) {
+    const { key, pub } = dkimPaths(ctx);
+    if (probed.keyExists && probed.pubExists) return { actions: [], reason: `the key ${key} exists` };
+    if (probed.keyExists) {
+      // Never replace a key that may already be published; the public half is derived in verify's fix.
+      return {
+        actions: [
+          { type: 'run', argv: ['openssl', 'pkey', '-in', key, '-pubout', '-out', pub], timeoutMs: 30_000 },
+        ],
+      };
+    }
+    return {
+      actions: [
+        { type: 'mkdir', path: ctx.platform.paths.dkimDir, mode: 0o750, owner: 'root', group: ctx.platform.users.rspamd },
+        { type: 'generateKey', path: key, publicPath: pub, bits: DKIM_BITS, mode: KEY_MODE, owner: 'root', group: ctx.platform.users.rspamd },
+      ],
+    };
+  },
+  verify: verifyDkimKey,
+};
+
+export async function verifyDkimKey(ctx: Context): Promise<Finding[]> {
+  const { key, pub } = dkimPaths(ctx);
+  const group = ctx.platform.users.rspamd;
+  const stat = await ctx.host.stat(key);
+  if (!stat) return [{ status: 'fail', check: 'dkim.key', summary: `no DKIM key at ${key}`, fix: 'Run `mail-wizard repair` to create it.' }];
+  const findings: Finding[] = [];
+  const gid = await ctx.host.groupId(group);
+  if (stat.uid !== 0 || stat.mode !== KEY_MODE || (gid !== null && stat.gid !== gid)) {
+    findings.push({
+      status: 'fail',
+      check: 'dkim.key-mode',
+      summary: `${key} must be owned by root:${group} with mode ${octal(KEY_MODE)}`,
+      evidence: `mode ${octal(stat.mode)}, uid ${stat.uid}, gid ${stat.gid}`,
+      fix: `chown root:${group} ${key} && chmod ${octal(KEY_MODE)} ${key}`,
+    });
+  } else {
+    findings.push({ status: 'pass', check: 'dkim.key-mode', summary: `${key}: root:${group}, mode ${octal(KEY_MODE)}` });
+  }
+  const [privatePem, publicPem] = await Promise.all([ctx.host.readFile(key), ctx.host.readFile(pub)]);
+  if (privatePem === null) return findings;
+  let derived: string;
+  try {
+    derived = publicKeyPemFromPrivate(privatePem);
+  } catch (err) {
+    findings.push({ status: 'fail', check: 'dkim.key-match', summary: `${key} is not a readable RSA private key`, evidence: (err as Error).message, fix: `Move it away and run \`mail-wizard repair\` to make a new one (then publish the new record).` });
+    return findings;
+  }
+  if (publicPem === null) {
+    findings.push({ status: 'fail', check: 'dkim.key-match', summary: `no public key at ${pub}`, fix: `openssl pkey -in ${key} -pubout -out ${pub}` });
+  } else if (spkiBase64(derived) !== spkiBase64(publicPem)) {
+    findings.push({
+      status: 'fail',
+      check: 'dkim.key-match',
+      summary: `${pub} is not the public half of ${key}: the DNS record would not match the signatures`,
+      fix: `openssl pkey -in ${key} -pubout -out ${pub}, then publish the record again (mail-wizard records).`,
+    });
+  } else {
+    findings.push({ status: 'pass', check: 'dkim.key-match', summary: `${pub} is the public half of ${key}` });
+  }
+  return findings;
+}

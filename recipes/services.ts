@@ -1,0 +1,149 @@
+/**
+ * The daemons: enabled at boot, running, restarted when this run changed their configuration; then
+ * proved from the outside in: Redis answers PONG, SMTP greets on 25 and 587, TLS on 465/587/993
+ * shows a certificate for the host name.
+ */
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
+import { describeFailure } from '../src/host/host.js';
+import type { Daemon } from '../src/platform/types.js';
+import { smtpBanner } from '../src/net/smtp-banner.js';
+import { tlsProbe, type StartTls } from '../src/net/tls-probe.js';
+
+/** In start order: Redis before Rspamd, both before smtpd (its filter), Dovecot before smtpd (LMTP). */
+const DAEMONS: Daemon[] = ['redis', 'rspamd', 'dovecot', 'smtpd'];
+
+/** Which steps' changes need which daemon restarted. */
+const RESTART_AFTER: Record<Daemon, string[]> = {
+  redis: ['redis'],
+  rspamd: ['rspamd', 'dkim'],
+  dovecot: ['dovecot', 'tls', 'users'],
+  smtpd: ['smtpd', 'aliases', 'tls'],
+  httpd: [],
+};
+
+interface DaemonState {
+  daemon: Daemon;
+  enabled: boolean;
+  running: boolean;
+}
+
+async function isEnabled(ctx: Context, daemon: Daemon): Promise<boolean> {
+  const how = ctx.platform.serviceEnabledCheck(daemon, ctx.facts);
+  if ('argv' in how) return (await ctx.host.run(how.argv, { timeoutMs: 15_000, readOnly: true })).exitCode === 0;
+  const links = (await ctx.host.listDir(how.rcDir)) ?? [];
+  return links.some((l) => new RegExp(`^S\\d\\d${how.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(l));
+}
+
+async function probeDaemons(ctx: Context): Promise<DaemonState[]> {
+  const states: DaemonState[] = [];
+  for (const daemon of DAEMONS) {
+    const running = (await ctx.host.run(ctx.platform.serviceCheck(daemon, ctx.facts), { timeoutMs: 15_000, readOnly: true })).exitCode === 0;
+    states.push({ daemon, enabled: await isEnabled(ctx, daemon), running });
+  }
+  return states;
+}
+
+export const servicesStep: Step<DaemonState[]> = {
+  id: 'services',
+  title: 'Services enabled and started',
+  why: 'Starts Redis, Rspamd, Dovecot and OpenSMTPD now and at every boot, with the new configuration.',
+  needs: ['smtpd', 'dovecot', 'redis', 'rspamd'],
+  probe: probeDaemons,
+  plan(ctx, states) {
+    const actions: Action[] = [];
+    const service = (daemon: Daemon, op: 'enable' | 'start' | 'restart'): Action => ({
+      type: 'service',
+      name: ctx.platform.services[daemon],
+      op,
+      argv: ctx.platform.service(daemon, op, ctx.facts),
+      timeoutMs: 60_000,
+    });
+    for (const { daemon, enabled, running } of states) {
+      if (!enabled) actions.push(service(daemon, 'enable'));
+      if (!running) actions.push(service(daemon, 'start'));
+      else if (RESTART_AFTER[daemon].some((id) => ctx.changed.has(id))) actions.push(service(daemon, 'restart'));
+    }
+    return actions.length ? { actions } : { actions, reason: 'all daemons are enabled and running with the current configuration' };
+  },
+  verify: verifyServices,
+};
+
+const SETTLE_MS = 15_000;
+
+async function verifyServices(ctx: Context): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const daemon of DAEMONS) {
+    const name = ctx.platform.services[daemon];
+    const result = await ctx.host.run(ctx.platform.serviceCheck(daemon, ctx.facts), { timeoutMs: 15_000, readOnly: true });
+    if (result.exitCode === 0) findings.push({ status: 'pass', check: `services.${daemon}`, summary: `${name} is running` });
+    else {
+      findings.push({
+        status: 'fail',
+        check: `services.${daemon}`,
+        summary: `${name} is not running`,
+        evidence: describeFailure(result),
+        fix: `Start it (${ctx.platform.service(daemon, 'start', ctx.facts).join(' ')}) and read its log for the reason.`,
+      });
+    }
+    if (!(await isEnabled(ctx, daemon))) {
+      findings.push({ status: 'warn', check: `services.${daemon}-enabled`, summary: `${name} does not start at boot`, fix: ctx.platform.service(daemon, 'enable', ctx.facts).join(' ') });
+    }
+  }
+  if (ctx.host.kind === 'recorder') return findings;
+  findings.push(await redisPing(ctx));
+  findings.push(...(await eventually(() => listenChecks(ctx))));
+  return findings;
+}
+
+async function redisPing(ctx: Context): Promise<Finding> {
+  const argv = [ctx.platform.bin.redisCli, '-h', '127.0.0.1', 'ping'];
+  const result = await ctx.host.run(argv, { timeoutMs: 10_000, readOnly: true });
+  if (result.exitCode === 0 && result.stdout.trim() === 'PONG') return { status: 'pass', check: 'services.redis-ping', summary: 'Redis answers PONG on 127.0.0.1' };
+  return {
+    status: 'fail',
+    check: 'services.redis-ping',
+    summary: 'Redis does not answer on 127.0.0.1:6379',
+    evidence: result.stdout.trim() || describeFailure(result),
+    fix: `Check ${ctx.platform.paths.redisConf} (bind 127.0.0.1) and Redis's log.`,
+  };
+}
+
+const TLS_PORTS: { port: number; starttls: StartTls; what: string }[] = [
+  { port: 465, starttls: null, what: 'SMTP submission (TLS)' },
+  { port: 587, starttls: 'smtp', what: 'SMTP submission (STARTTLS)' },
+  { port: 993, starttls: null, what: 'IMAP (TLS)' },
+];
+
+async function listenChecks(ctx: Context): Promise<Finding[]> {
+  const host = ctx.answers.hostname;
+  const findings: Finding[] = [];
+  for (const port of [25, 587]) {
+    const banner = await smtpBanner('127.0.0.1', port);
+    findings.push(
+      banner.ok
+        ? { status: 'pass', check: `services.smtp-${port}`, summary: `SMTP greets on port ${port}`, evidence: banner.banner }
+        : { status: 'fail', check: `services.smtp-${port}`, summary: `no SMTP greeting on port ${port}`, evidence: banner.error, fix: 'Check that smtpd runs and its log (smtpd -dv shows why it does not start).' },
+    );
+  }
+  for (const { port, starttls, what } of TLS_PORTS) {
+    const tls = await tlsProbe('127.0.0.1', port, starttls, host);
+    if (!tls.ok) {
+      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `no TLS on port ${port} (${what})`, evidence: tls.error, fix: 'Check the daemon on that port and its certificate paths.' });
+    } else if (!tls.namesHost) {
+      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `the certificate on port ${port} does not name ${host}`, evidence: `${tls.subject}; ${tls.altNames}`, fix: 'Point the daemon at the certificate for the host name.' });
+    } else {
+      findings.push({ status: 'pass', check: `services.tls-${port}`, summary: `${what}: ${tls.protocol}, certificate for ${host}` });
+    }
+  }
+  return findings;
+}
+
+/** Daemons take a moment after start: retry the network checks until they pass or time runs out. */
+async function eventually(check: () => Promise<Finding[]>): Promise<Finding[]> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const findings = await check();
+    if (!findings.some((f) => f.status === 'fail') || Date.now() > deadline) return findings;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * dovecot.conf, whole (no conf.d includes, so nothing the package ships can contradict it):
+ * IMAP over TLS for the UNIX users, LMTP for smtpd, Maildir in ~/Maildir, and spam learning when a
+ * message is moved into or out of Junk (imapsieve → rspamc). Dovecot 2.3 and 2.4 have different
+ * grammars; the probed `dovecot --version` picks one.
+ */
+import { header, tlsPaths, type TemplateInput } from './input.js';
+
+export function dovecotMajorMinor(version: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : [2, 3];
+}
+
+export function usesDovecot24(version: string): boolean {
+  const [major, minor] = dovecotMajorMinor(version);
+  return major > 2 || (major === 2 && minor >= 4);
+}
+
+export function renderDovecotConf(input: TemplateInput): string {
+  const version = input.facts.dovecotVersion ?? input.platform.defaultDovecotVersion;
+  return usesDovecot24(version) ? renderDovecot24(input, version) : renderDovecot23(input, version);
+}
+
+const MAILBOXES: [string, string, string?][] = [
+  ['Drafts', '\\Drafts'],
+  ['Junk', '\\Junk', '30d'],
+  ['Sent', '\\Sent'],
+  ['Trash', '\\Trash', '30d'],
+  ['Archive', '\\Archive'],
+];
+
+function mailboxes(indent: string, extra: (name: string) => string[] = () => []): string {
+  return MAILBOXES.map(([name, use, expunge]) =>
+    [
+      `${indent}mailbox ${name} {`,
+      `${indent}  special_use = ${use}`,
+      `${indent}  auto = subscribe`,
+      ...(expunge ? [`${indent}  autoexpunge = ${expunge}`] : []),
+      ...extra(name).map((l) => `${indent}  ${l}`),
+      `${indent}}`,
+    ].join('\n'),
+  ).join('\n');
+}
+
+function intro(input: TemplateInput, version: string): string {
+  return `${header(input.platform.paths.dovecotConf, `Dovecot ${version.split(' ')[0]} for ${input.answers.domain}`)}
+#
+# IMAP (993 with TLS, 143 with STARTTLS; logins only over TLS) for the local users, LMTP for
+# OpenSMTPD, mail in ~/Maildir. Moving a message into Junk teaches Rspamd it is spam; moving it
+# out of Junk teaches it is ham.`;
+}
+
+function renderDovecot23(input: TemplateInput, version: string): string {
+  const { platform } = input;
+  const { cert, key } = tlsPaths(input);
+  const sieve = platform.paths.sieveDir;
+  return `${intro(input, version)}
+
+protocols = imap lmtp
+listen = *, ::
+mail_location = maildir:~/Maildir
+first_valid_uid = 1000
+
+ssl = required
+ssl_cert = <${cert}
+ssl_key = <${key}
+ssl_min_protocol = TLSv1.2
+ssl_prefer_server_ciphers = yes
+
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+# smtpd hands LMTP the full address; the UNIX account is its local part.
+auth_username_format = %Ln
+
+passdb {
+  driver = ${platform.dovecotPassdb}
+}
+userdb {
+  driver = passwd
+}
+
+namespace inbox {
+  inbox = yes
+${mailboxes('  ')}
+}
+
+service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+
+# smtpd delivers as the recipient's user, so every user must be able to connect.
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+
+protocol lmtp {
+  mail_plugins = $mail_plugins sieve
+}
+
+protocol imap {
+  mail_plugins = $mail_plugins imap_sieve
+}
+
+plugin {
+  sieve_plugins = sieve_imapsieve sieve_extprograms
+  sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment
+  sieve_pipe_bin_dir = ${sieve}
+
+  imapsieve_mailbox1_name = Junk
+  imapsieve_mailbox1_causes = COPY
+  imapsieve_mailbox1_before = file:${sieve}/report-spam.sieve
+
+  imapsieve_mailbox2_name = *
+  imapsieve_mailbox2_from = Junk
+  imapsieve_mailbox2_causes = COPY
+  imapsieve_mailbox2_before = file:${sieve}/report-ham.sieve
+}
+`;
+}
+
+function renderDovecot24(input: TemplateInput, version: string): string {
+  const { platform } = input;
+  const { cert, key } = tlsPaths(input);
+  const sieve = platform.paths.sieveDir;
+  const spamScript = (name: string) =>
+    name === 'Junk'
+      ? ['sieve_script report-spam {', '  type = before', '  cause = copy', `  path = ${sieve}/report-spam.sieve`, '}']
+      : [];
+  return `dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+
+${intro(input, version)}
+
+protocols = imap lmtp
+listen = *, ::
+mail_driver = maildir
+mail_path = ~/Maildir
+first_valid_uid = 1000
+
+ssl = required
+ssl_server_cert_file = ${cert}
+ssl_server_key_file = ${key}
+ssl_min_protocol = TLSv1.2
+ssl_server_prefer_ciphers = server
+
+auth_allow_cleartext = no
+auth_mechanisms = plain login
+# smtpd hands LMTP the full address; the UNIX account is its local part.
+auth_username_format = %{user | username | lower}
+
+passdb ${platform.dovecotPassdb} {
+}
+userdb passwd {
+}
+
+namespace inbox {
+  inbox = yes
+${mailboxes('  ', spamScript)}
+  imapsieve_from Junk {
+    sieve_script report-ham {
+      type = before
+      cause = copy
+      path = ${sieve}/report-ham.sieve
+    }
+  }
+}
+
+service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+
+# smtpd delivers as the recipient's user, so every user must be able to connect.
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+
+protocol lmtp {
+  mail_plugins {
+    sieve = yes
+  }
+}
+
+protocol imap {
+  mail_plugins {
+    imap_sieve = yes
+  }
+}
+
+sieve_plugins {
+  sieve_imapsieve = yes
+  sieve_extprograms = yes
+}
+sieve_global_extensions {
+  vnd.dovecot.pipe = yes
+  vnd.dovecot.environment = yes
+}
+sieve_pipe_bin_dir = ${sieve}
+`;
+}
+
+/** The imapsieve scripts and the programs they pipe the message to. */
+export function renderSieveFiles(input: TemplateInput): { name: string; content: string; mode: number }[] {
+  const rspamc = input.platform.bin.rspamc;
+  const learn = (what: 'spam' | 'ham') =>
+    `#!/bin/sh
+# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is ${what}.
+exec ${rspamc} -h 127.0.0.1:11334 learn_${what}
+`;
+  return [
+    {
+      name: 'report-spam.sieve',
+      mode: 0o644,
+      content: `# A message moved into Junk: learn it as spam.
+require ["vnd.dovecot.pipe", "copy", "imapsieve"];
+pipe :copy "learn-spam.sh";
+`,
+    },
+    {
+      name: 'report-ham.sieve',
+      mode: 0o644,
+      content: `# A message moved out of Junk (not into Trash): learn it as ham.
+require ["vnd.dovecot.pipe", "copy", "imapsieve", "environment", "variables"];
+if environment :matches "imap.mailbox" "*" {
+  set "mailbox" "\${1}";
+}
+if string "\${mailbox}" "Trash" {
+  stop;
+}
+pipe :copy "learn-ham.sh";
+`,
+    },
+    { name: 'learn-spam.sh', mode: 0o755, content: learn('spam') },
+    { name: 'learn-ham.sh', mode: 0o755, content: learn('ham') },
+  ];
+}

@@ -1,0 +1,36 @@
+/** smtpd.conf for OpenSMTPD 7.x (smtpd.conf(5)); the same grammar on OpenBSD and Debian. */
+import { header, tlsPaths, type TemplateInput } from './input.js';
+
+export function renderSmtpdConf(input: TemplateInput): string {
+  const { answers, platform } = input;
+  const host = answers.hostname;
+  const { cert, key } = tlsPaths(input);
+  const common = `pki "${host}" hostname "${host}"`;
+  return `${header(platform.paths.smtpdConf, `OpenSMTPD for ${answers.domain} on ${host}`)}
+#
+# Mail for ${answers.domain} goes to Dovecot over LMTP. Only mail from this machine and from
+# users who logged in (465/587) is relayed to other domains: this server is no open relay.
+
+pki "${host}" cert "${cert}"
+pki "${host}" key "${key}"
+
+table aliases file:${platform.paths.aliases}
+
+# Rspamd scores incoming mail and signs outgoing mail with DKIM.
+filter "rspamd" proc-exec "filter-rspamd"
+
+# 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
+# clients, which must log in; mask-src keeps their addresses out of the Received headers.
+listen on all port 25 tls ${common} filter "rspamd"
+listen on all port 465 smtps ${common} auth mask-src filter "rspamd"
+listen on all port 587 tls-require ${common} auth mask-src filter "rspamd"
+
+action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases>
+action "outbound" relay helo "${host}"
+
+match from any for domain "${answers.domain}" action "local_mail"
+match from local for local action "local_mail"
+match from local for any action "outbound"
+match from any auth for any action "outbound"
+`;
+}

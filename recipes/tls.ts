@@ -1,0 +1,134 @@
+/**
+ * The TLS certificate for the host name: acme (acme-client + httpd on OpenBSD, certbot on
+ * Debian), self-signed (made here), or existing files. smtpd refuses a key that is not owned by
+ * root or is readable by others (mode above 0740), so the key's mode is checked too.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
+import { octal } from '../src/engine/actions.js';
+import { planFiles, probeFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
+import { renderAcmeClientConf, renderDailyLocal, renderHttpdConf } from './templates/acme.js';
+import { tlsPaths } from './templates/input.js';
+
+interface TlsProbe {
+  certExists: boolean;
+  keyExists: boolean;
+  files: FileState[];
+}
+
+function acmeFiles(ctx: Context, dailyLocal: string | null): ManagedFile[] {
+  if (ctx.answers.tls.mode !== 'acme' || ctx.platform.name !== 'openbsd') return [];
+  const input = { answers: ctx.answers, platform: ctx.platform, facts: ctx.facts };
+  return [
+    { path: ctx.platform.paths.acmeClientConf, content: renderAcmeClientConf(input), mode: 0o644, owner: 'root' },
+    { path: ctx.platform.paths.httpdConf, content: renderHttpdConf(input), mode: 0o644, owner: 'root' },
+    { path: '/etc/daily.local', content: renderDailyLocal(dailyLocal, input), mode: 0o644, owner: 'root' },
+  ];
+}
+
+export const tlsStep: Step<TlsProbe> = {
+  id: 'tls',
+  title: 'TLS certificate',
+  why: 'Mail servers and clients talk over TLS; the certificate must name the host name.',
+  needs: ['packages'],
+  async probe(ctx) {
+    const { cert, key } = tlsPaths(ctx);
+    const dailyLocal = ctx.platform.name === 'openbsd' ? await ctx.host.readFile('/etc/daily.local') : null;
+    return {
+      certExists: (await ctx.host.stat(cert)) !== null,
+      keyExists: (await ctx.host.stat(key)) !== null,
+      files: await probeFiles(ctx, acmeFiles(ctx, dailyLocal)),
+    };
+  },
+  plan(ctx, probed) {
+    const { answers, platform } = ctx;
+    const { cert, key } = tlsPaths(ctx);
+    const actions: Action[] = [];
+    if (answers.tls.mode === 'existing') {
+      return { actions, reason: `using the existing certificate ${cert}` };
+    }
+    if (answers.tls.mode === 'self-signed') {
+      if (!probed.certExists) {
+        actions.push({ type: 'mkdir', path: platform.paths.privateKeyDir, mode: 0o700, owner: 'root' });
+        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames: [], days: 825 });
+      }
+      return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert}` };
+    }
+    // ACME
+    actions.push(...planFiles(probed.files));
+    if (!probed.certExists) {
+      if (platform.name === 'openbsd') {
+        actions.push(
+          { type: 'mkdir', path: platform.paths.acmeChallengeDir, mode: 0o755, owner: 'root' },
+          { type: 'service', name: 'httpd', op: 'enable', argv: platform.service('httpd', 'enable', ctx.facts), timeoutMs: 30_000 },
+          { type: 'service', name: 'httpd', op: 'restart', argv: platform.service('httpd', 'restart', ctx.facts), timeoutMs: 30_000 },
+          // 0 = new certificate, 2 = a valid one was already there.
+          { type: 'run', argv: ['acme-client', '-v', answers.hostname], timeoutMs: 5 * 60_000, okExitCodes: [0, 2] },
+        );
+      } else {
+        const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
+        actions.push({
+          type: 'run',
+          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '-d', answers.hostname],
+          timeoutMs: 5 * 60_000,
+        });
+      }
+    }
+    return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert} and renewal is set up` };
+  },
+  verify: verifyCertificate,
+};
+
+export async function verifyCertificate(ctx: Context): Promise<Finding[]> {
+  const { cert, key } = tlsPaths(ctx);
+  const host = ctx.answers.hostname;
+  const findings: Finding[] = [];
+  const certPem = await ctx.host.readFile(cert);
+  if (certPem === null) {
+    return [{ status: 'fail', check: 'tls.certificate', summary: `no certificate at ${cert}`, fix: 'Run `mail-wizard repair` to get or make one.' }];
+  }
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(certPem);
+  } catch (err) {
+    return [{ status: 'fail', check: 'tls.certificate', summary: `${cert} is not a PEM certificate`, evidence: (err as Error).message, fix: 'Replace it, or delete it and run `mail-wizard repair`.' }];
+  }
+  if (!x509.checkHost(host)) {
+    findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate does not name ${host}`, evidence: `subject: ${x509.subject.replace(/\n/g, ', ')}; names: ${x509.subjectAltName ?? 'none'}`, fix: `Get a certificate for ${host}.` });
+  } else if (new Date(x509.validTo).getTime() < Date.now()) {
+    findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate expired on ${x509.validTo}`, fix: 'Renew it (acme-client / certbot renew), then restart smtpd and dovecot.' });
+  } else {
+    findings.push({ status: 'pass', check: 'tls.certificate', summary: `certificate for ${host}, valid until ${x509.validTo}` });
+  }
+
+  const stat = await ctx.host.stat(key);
+  if (!stat) {
+    findings.push({ status: 'fail', check: 'tls.key', summary: `no private key at ${key}`, fix: 'Run `mail-wizard repair`.' });
+    return findings;
+  }
+  if (stat.uid !== 0 || (stat.mode & 0o037) !== 0) {
+    findings.push({
+      status: 'fail',
+      check: 'tls.key',
+      summary: `${key} must be owned by root with mode 0740 or less: smtpd refuses to load it`,
+      evidence: `mode ${octal(stat.mode)}, uid ${stat.uid}`,
+      fix: `chown root ${key} && chmod 0600 ${key}`,
+    });
+    return findings;
+  }
+  const keyPem = await ctx.host.readFile(key);
+  if (keyPem !== null) {
+    try {
+      const privateKey = createPrivateKey(keyPem);
+      if (!x509.checkPrivateKey(privateKey)) {
+        findings.push({ status: 'fail', check: 'tls.key', summary: `${key} is not the key of ${cert}`, fix: 'Put the matching key there, or make a new certificate.' });
+        return findings;
+      }
+    } catch (err) {
+      findings.push({ status: 'fail', check: 'tls.key', summary: `${key} is not a readable private key`, evidence: (err as Error).message, fix: 'Replace it with the certificate\'s key.' });
+      return findings;
+    }
+  }
+  findings.push({ status: 'pass', check: 'tls.key', summary: `${key}: root-owned, mode ${octal(stat.mode)}, matches the certificate` });
+  return findings;
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/**
+ * mail-wizard's entry point: argv → command. Bad input prints one line per problem and exits 2;
+ * other errors print their message (never a stack trace unless MAIL_WIZARD_DEBUG=1).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { InputError } from './answers/load.js';
+
+const HELP = `mail-wizard: turns a fresh OpenBSD (or Debian) box into a working, verified mail server.
+
+Usage: mail-wizard [command] [options]
+
+Commands:
+  setup            walk every step: check, show, apply, verify (the default)
+  repair           verify every step, then fix only the ones that fail
+  plan             dry-run: print every step, command and file; change nothing
+  check            verify every step and report; change nothing
+  check dns        ask the domain's authoritative DNS servers and name every mistake
+  records          the DNS records to publish (--format zone|table|json)
+
+Options:
+  --answers FILE        the answers (default /etc/mail-wizard.json; asked for when missing)
+  --demo                built-in answers for example.org (documentation addresses)
+  --platform NAME       openbsd or debian (default: detected)
+  --root DIR            work on the files under DIR instead of /
+  --dry-run             with setup or repair: the same as plan
+  --yes                 do not ask before replacing files or restarting services
+  --format FORMAT       plan: text, sh (a POSIX script) or json; records: zone, table or json
+  --nameserver HOST[:PORT]  ask these DNS servers instead of the domain's own (repeatable)
+  --plain               one line per event, no colours or animation
+  --json                one JSON event per line
+  -h, --help            this help
+  -v, --version         the version
+
+Exit status: 0 success, 1 a step or check failed, 2 bad input.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        answers: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        platform: { type: 'string' },
+        root: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
+        format: { type: 'string' },
+        nameserver: { type: 'string', multiple: true, default: [] },
+        plain: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    throw new InputError([`${(err as Error).message} (see mail-wizard --help)`]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return print(HELP);
+  if (values.version) return print(version());
+
+  const [command = 'setup', ...rest] = positionals;
+  const common = {
+    answers: values.answers,
+    demo: values.demo,
+    platform: values.platform,
+    root: values.root,
+    plain: values.plain,
+    json: values.json,
+    yes: values.yes,
+    nameserver: values.nameserver,
+  };
+  const io = { out: (line: string) => void process.stdout.write(`${line}\n`), interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) };
+  const extra = (allowed: number) => {
+    if (rest.length > allowed) throw new InputError([`${command}: unexpected argument ${JSON.stringify(rest[allowed])}`]);
+  };
+
+  switch (command) {
+    case 'setup':
+    case 'repair':
+    case 'plan': {
+      extra(0);
+      const format = values.format ?? 'text';
+      if (format !== 'text' && format !== 'sh' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not text, sh or json`]);
+      const mode = command === 'plan' || values['dry-run'] ? 'dry-run' : command;
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand({ ...common, mode, format }, io);
+    }
+    case 'check': {
+      extra(1);
+      if (rest[0] === 'dns') {
+        const { checkDnsFromCli } = await import('./commands/dns-cli.js');
+        return checkDnsFromCli(common, io);
+      }
+      if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns)`]);
+      const { checkCommand } = await import('./commands/check.js');
+      return checkCommand(common, io);
+    }
+    case 'records': {
+      extra(0);
+      const format = values.format ?? 'zone';
+      if (format !== 'zone' && format !== 'table' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not zone, table or json`]);
+      const { recordsFromCli } = await import('./commands/dns-cli.js');
+      return recordsFromCli(common, format, io);
+    }
+    default:
+      throw new InputError([`unknown command ${JSON.stringify(command)} (see mail-wizard --help)`]);
+  }
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof InputError) {
+      for (const line of err.lines) process.stderr.write(`mail-wizard: ${line}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mail-wizard: ${message}\n`);
+    if (process.env.MAIL_WIZARD_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  },
+);

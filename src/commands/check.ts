@@ -1,0 +1,25 @@
+/** `check`: verifies every step and changes nothing. Exit 0 when nothing fails, 1 otherwise. */
+import { STEPS } from '../../recipes/index.js';
+import { createContext } from '../engine/context.js';
+import { hasFailure, verifyAll } from '../engine/runner.js';
+import { formatFinding } from '../ui/plain/renderer.js';
+import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
+import type { Io } from './run.js';
+
+export async function checkCommand(opts: CommonOptions, io: Io): Promise<number> {
+  const answers = await resolveAnswers(opts, io.interactive);
+  const target = await resolveTarget(opts, 'check', answers);
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts });
+  const results = await verifyAll([...STEPS], ctx);
+  const failed = results.filter((r) => hasFailure(r.findings)).length;
+  if (opts.json) {
+    io.out(JSON.stringify({ steps: results.map((r) => ({ id: r.step.id, title: r.step.title, findings: r.findings })) }));
+  } else {
+    for (const { step, findings } of results) {
+      io.out(`${hasFailure(findings) ? 'FAIL' : 'ok  '} ${step.title}`);
+      for (const f of findings) for (const line of formatFinding(f)) io.out(line);
+    }
+    io.out(failed ? `${failed} of ${results.length} steps fail: \`mail-wizard repair\` fixes what it can.` : `all ${results.length} steps pass.`);
+  }
+  return failed ? 1 : 0;
+}

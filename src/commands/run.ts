@@ -1,0 +1,88 @@
+/**
+ * setup, repair and plan: one runner, three modes, and a renderer chosen by the terminal and flags.
+ */
+import { createInterface } from 'node:readline/promises';
+import { STEPS } from '../../recipes/index.js';
+import type { Listener, PlannedAction, RunSummary, StepInfo } from '../engine/events.js';
+import { createContext } from '../engine/context.js';
+import { runSteps, type FailureChoice, type RunnerOptions } from '../engine/runner.js';
+import { planToShell } from '../engine/shell-export.js';
+import type { AnyStep, Finding, Mode } from '../engine/types.js';
+import { InputError } from '../answers/load.js';
+import { jsonRenderer } from '../ui/json/renderer.js';
+import { formatFinding, plainRenderer } from '../ui/plain/renderer.js';
+import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
+
+export type PlanFormat = 'text' | 'sh' | 'json';
+
+export interface RunCommandOptions extends CommonOptions {
+  mode: Mode;
+  format: PlanFormat;
+  /** For tests and snapshots: a fixed run id and step list. */
+  runId?: string;
+  steps?: readonly AnyStep[];
+}
+
+export interface Io {
+  out: (line: string) => void;
+  interactive: boolean;
+}
+
+export async function runCommand(opts: RunCommandOptions, io: Io): Promise<number> {
+  if (opts.format !== 'text' && opts.mode !== 'dry-run') throw new InputError([`--format ${opts.format} is for plan (a dry-run)`]);
+  if (opts.mode !== 'dry-run' && !opts.yes && !io.interactive) {
+    throw new InputError([`${opts.mode} cannot ask before replacing files here (not a terminal): add --yes, or run \`mail-wizard plan\` first to see what it would do.`]);
+  }
+  const answers = await resolveAnswers(opts, io.interactive);
+  const target = await resolveTarget(opts, opts.mode, answers);
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, runId: opts.runId });
+  const steps = [...(opts.steps ?? STEPS)];
+
+  const collected: { step: StepInfo; actions: PlannedAction[]; reason?: string }[] = [];
+  const collect: Listener = (e) => {
+    if (e.type === 'step-planned') collected.push({ step: e.step, actions: e.actions, reason: e.reason });
+  };
+  // sh and json formats print once, at the end, from what was collected.
+  const show: Listener | null =
+    opts.format !== 'text' ? null : opts.json ? jsonRenderer(io.out) : plainRenderer({ write: io.out, diffs: opts.mode === 'dry-run' });
+  const render: Listener = (e) => {
+    collect(e);
+    show?.(e);
+  };
+
+  const runner: RunnerOptions = { steps, ctx, listener: render };
+  if (opts.mode !== 'dry-run') {
+    runner.confirm = opts.yes ? async () => true : (step, actions) => askConfirm(step, actions);
+    if (io.interactive) runner.onFailure = askFailure;
+  }
+  const summary: RunSummary = await runSteps(runner);
+
+  if (opts.format === 'sh') io.out(planToShell(collected, `mail-wizard plan for ${answers.domain} (${answers.hostname}) on ${target.platform.title}`).trimEnd());
+  if (opts.format === 'json') io.out(JSON.stringify({ domain: answers.domain, platform: target.platform.name, steps: collected }, null, 2));
+  return summary.failed > 0 ? 1 : 0;
+}
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim().toLowerCase();
+  } finally {
+    rl.close();
+  }
+}
+
+async function askConfirm(step: StepInfo, actions: PlannedAction[]): Promise<boolean> {
+  const what = actions.filter((a) => a.replaces || (a.action.type === 'service' && a.action.op === 'restart')).map((a) => a.describe);
+  const answer = await ask(`${step.title}: ${what.join('; ')}. Go ahead? [y/N] `);
+  return answer === 'y' || answer === 'yes';
+}
+
+async function askFailure(step: StepInfo, findings: Finding[]): Promise<FailureChoice> {
+  for (const f of findings.filter((x) => x.status === 'fail')) for (const l of formatFinding(f)) process.stdout.write(`${l}\n`);
+  for (;;) {
+    const answer = await ask(`${step.title} failed: [r]etry, [s]kip, [q]uit? `);
+    if (answer === 'r' || answer === 'retry') return 'retry';
+    if (answer === 's' || answer === 'skip') return 'skip';
+    if (answer === 'q' || answer === 'quit' || answer === '') return 'quit';
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The runner: walks the ordered steps in one of three modes and emits events.
+ *   setup:   probe → plan → apply → verify, step by step; a failed verification asks what to do.
+ *   repair:  verify every step first, then plan/apply/verify only the ones that fail.
+ *   dry-run: probe → plan; nothing is applied or verified.
+ * Every error becomes a finding: a person sees what happened and what to do, never a stack trace.
+ */
+import { applyAction, prepareActions } from './actions.js';
+import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
+import type { AnyStep, Context, Finding } from './types.js';
+
+export type FailureChoice = 'retry' | 'skip' | 'quit';
+
+export interface RunnerOptions {
+  steps: AnyStep[];
+  ctx: Context;
+  listener: Listener;
+  /** Asked before a step replaces an existing file or restarts a service; false skips the step. */
+  confirm?: (step: StepInfo, actions: PlannedAction[]) => Promise<boolean>;
+  /** Asked when a step fails; without it the run stops at the first failure. */
+  onFailure?: (step: StepInfo, findings: Finding[]) => Promise<FailureChoice>;
+}
+
+const info = (step: AnyStep): StepInfo => ({ id: step.id, title: step.title, why: step.why });
+
+export function hasFailure(findings: Finding[]): boolean {
+  return findings.some((f) => f.status === 'fail');
+}
+
+/** A finding for an exception thrown by a step: the message, no stack. */
+export function errorFinding(step: AnyStep, phase: string, err: unknown): Finding {
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    status: 'fail',
+    check: `${step.id}.${phase}`,
+    summary: `${step.title}: ${phase} failed`,
+    evidence: message,
+    fix: 'Read the evidence above; fix the cause and run `mail-wizard repair`.',
+  };
+}
+
+/** Verifies one step, turning a thrown error into a failed finding. */
+export async function safeVerify(step: AnyStep, ctx: Context): Promise<Finding[]> {
+  try {
+    return await step.verify(ctx);
+  } catch (err) {
+    return [errorFinding(step, 'verify', err)];
+  }
+}
+
+/** Verifies every step (repair's first pass, and `check`). */
+export async function verifyAll(steps: AnyStep[], ctx: Context): Promise<{ step: StepInfo; findings: Finding[] }[]> {
+  const results: { step: StepInfo; findings: Finding[] }[] = [];
+  for (const step of steps) results.push({ step: info(step), findings: await safeVerify(step, ctx) });
+  return results;
+}
+
+function needsRestart(planned: PlannedAction[]): boolean {
+  return planned.some((p) => p.replaces || (p.action.type === 'service' && p.action.op === 'restart'));
+}
+
+export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
+  const { steps, ctx, listener } = options;
+  const results: RunSummary['results'] = [];
+  const backups: string[] = [];
+  const statusById = new Map<string, StepStatus>();
+  let stopped = false;
+
+  listener({ type: 'run-start', mode: ctx.mode, platform: ctx.platform.name, steps: steps.map(info) });
+
+  let toFix: Set<string> | null = null;
+  if (ctx.mode === 'repair') {
+    const verified = await verifyAll(steps, ctx);
+    listener({ type: 'verify-all', results: verified });
+    toFix = new Set(verified.filter((r) => hasFailure(r.findings)).map((r) => r.step.id));
+  }
+
+  const finish = (step: StepInfo, status: StepStatus, note?: string) => {
+    statusById.set(step.id, status);
+    results.push(note ? { id: step.id, title: step.title, status, note } : { id: step.id, title: step.title, status });
+    listener(note ? { type: 'step-done', step, status, note } : { type: 'step-done', step, status });
+  };
+
+  for (const step of steps) {
+    const si = info(step);
+    if (stopped) break;
+    if (toFix && !toFix.has(step.id)) {
+      finish(si, 'ok', 'verified, nothing to repair');
+      continue;
+    }
+    const blocker = (step.needs ?? []).find((id) => {
+      const s = statusById.get(id);
+      return s === 'failed' || s === 'skipped';
+    });
+    if (blocker && ctx.mode !== 'dry-run') {
+      finish(si, 'skipped', `needs ${blocker}, which did not pass`);
+      continue;
+    }
+
+    listener({ type: 'step-start', step: si });
+    const outcome = await walkStep(step, si, options, backups);
+    if (outcome.status === 'changed') ctx.changed.add(step.id);
+    finish(si, outcome.status, outcome.note);
+    if (outcome.quit) stopped = true;
+  }
+
+  const summary: RunSummary = {
+    mode: ctx.mode,
+    results,
+    changed: results.filter((r) => r.status === 'changed').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    skipped: results.filter((r) => r.status === 'skipped').length,
+    backups,
+    stopped,
+  };
+  listener({ type: 'run-done', summary });
+  return summary;
+}
+
+interface StepOutcome {
+  status: StepStatus;
+  note?: string;
+  quit?: boolean;
+}
+
+/** One step, with retries when the person asks for them. */
+async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, backups: string[]): Promise<StepOutcome> {
+  const { ctx, listener } = options;
+  for (;;) {
+    let planned: PlannedAction[];
+    let reason: string | undefined;
+    try {
+      const probed = await step.probe(ctx);
+      const plan = step.plan(ctx, probed);
+      planned = await prepareActions(plan.actions, ctx.host);
+      reason = plan.reason;
+    } catch (err) {
+      const choice = await failed(step, si, [errorFinding(step, 'plan', err)], options);
+      if (choice === 'retry') continue;
+      return outcomeOf(choice);
+    }
+    listener(reason ? { type: 'step-planned', step: si, actions: planned, reason } : { type: 'step-planned', step: si, actions: planned });
+    if (ctx.mode === 'dry-run') return planned.length ? { status: 'planned' } : { status: 'ok', note: reason };
+
+    if (planned.length && options.confirm && needsRestart(planned) && !(await options.confirm(si, planned))) {
+      return { status: 'skipped', note: 'not confirmed' };
+    }
+
+    let applyFailure: Finding | null = null;
+    for (const [index, p] of planned.entries()) {
+      listener({ type: 'action-start', step: si, index, describe: p.describe });
+      let ok = false;
+      let detail: string | undefined;
+      let backup: string | undefined;
+      try {
+        ({ ok, detail, backup } = await applyAction(p.action, ctx.host, (chunk) =>
+          listener({ type: 'action-output', step: si, index, chunk }),
+        ));
+      } catch (err) {
+        detail = err instanceof Error ? err.message : String(err);
+      }
+      if (backup) backups.push(backup);
+      listener({ type: 'action-done', step: si, index, ok, detail, backup });
+      if (!ok) {
+        applyFailure = {
+          status: 'fail',
+          check: `${step.id}.apply`,
+          summary: `Could not ${p.describe}`,
+          evidence: detail,
+          fix: 'Fix the cause shown above, then retry this step (or run `mail-wizard repair`).',
+        };
+        break;
+      }
+    }
+    if (planned.length && !applyFailure) ctx.changed.add(step.id);
+
+    const findings = applyFailure ? [applyFailure] : await safeVerify(step, ctx);
+    listener({ type: 'step-verified', step: si, findings });
+    if (!hasFailure(findings)) return { status: planned.length ? 'changed' : 'ok', note: planned.length ? undefined : reason };
+
+    const choice = await failed(step, si, findings, options);
+    if (choice === 'retry') continue;
+    return outcomeOf(choice);
+  }
+}
+
+async function failed(step: AnyStep, si: StepInfo, findings: Finding[], options: RunnerOptions): Promise<FailureChoice> {
+  if (!options.onFailure) return 'quit';
+  try {
+    return await options.onFailure(si, findings);
+  } catch {
+    return 'quit';
+  }
+}
+
+function outcomeOf(choice: 'skip' | 'quit'): StepOutcome {
+  return choice === 'skip' ? { status: 'skipped', note: 'skipped after a failure' } : { status: 'failed', quit: true };
+}
