@@ -6,6 +6,10 @@ export function renderSmtpdConf(input: TemplateInput): string {
   const host = answers.hostname;
   const { cert, key } = tlsPaths(input);
   const common = `pki "${host}" hostname "${host}"`;
+  // Wildcard addresses, not the OpenBSD-only interface group "all" (portable smtpd rejects it)
+  // and not an interface's own address (bound at start, lost when it changes).
+  const addresses = answers.ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
+  const listen = (rest: string) => addresses.map((a) => `listen on ${a} ${rest}`).join('\n');
   return `${header(platform.paths.smtpdConf, `OpenSMTPD for ${answers.domain} on ${host}`)}
 #
 # Mail for ${answers.domain} goes to Dovecot over LMTP. Only mail from this machine and from
@@ -21,9 +25,9 @@ filter "rspamd" proc-exec "filter-rspamd"
 
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
 # clients, which must log in; mask-src keeps their addresses out of the Received headers.
-listen on all port 25 tls ${common} filter "rspamd"
-listen on all port 465 smtps ${common} auth mask-src filter "rspamd"
-listen on all port 587 tls-require ${common} auth mask-src filter "rspamd"
+${listen(`port 25 tls ${common} filter "rspamd"`)}
+${listen(`port 465 smtps ${common} auth mask-src filter "rspamd"`)}
+${listen(`port 587 tls-require ${common} auth mask-src filter "rspamd"`)}
 
 action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases>
 action "outbound" relay helo "${host}"

@@ -135,7 +135,9 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
       planned = await prepareActions(plan.actions, ctx.host);
       reason = plan.reason;
     } catch (err) {
-      const choice = await failed(step, si, [errorFinding(step, 'plan', err)], options);
+      const findings = [errorFinding(step, 'plan', err)];
+      listener({ type: 'step-verified', step: si, findings });
+      const choice = await failed(si, findings, options);
       if (choice === 'retry') continue;
       return outcomeOf(choice);
     }
@@ -178,13 +180,13 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
     listener({ type: 'step-verified', step: si, findings });
     if (!hasFailure(findings)) return { status: planned.length ? 'changed' : 'ok', note: planned.length ? undefined : reason };
 
-    const choice = await failed(step, si, findings, options);
+    const choice = await failed(si, findings, options);
     if (choice === 'retry') continue;
     return outcomeOf(choice);
   }
 }
 
-async function failed(step: AnyStep, si: StepInfo, findings: Finding[], options: RunnerOptions): Promise<FailureChoice> {
+async function failed(si: StepInfo, findings: Finding[], options: RunnerOptions): Promise<FailureChoice> {
   if (!options.onFailure) return 'quit';
   try {
     return await options.onFailure(si, findings);

@@ -1,0 +1,104 @@
+/**
+ * The records to publish, in the forms a person uses: zone-file lines to paste (long TXT values
+ * split into 255-byte strings), an aligned table, and JSON.
+ */
+import { splitTxtValue } from '../dkim/record.js';
+import type { ExpectedRecord } from './expected.js';
+import { quoteTxtString } from './records.js';
+
+/** The data part of a zone line: TXT values quoted and split, others as they are. */
+export function zoneData(r: Pick<ExpectedRecord, 'type' | 'value'>): string {
+  if (r.type !== 'TXT') return r.value;
+  const strings = splitTxtValue(r.value);
+  if (strings.length === 1) return quoteTxtString(strings[0] ?? '');
+  // parentheses let one record span lines in a zone file (RFC 1035 §5.1)
+  return `( ${strings.map(quoteTxtString).join('\n      ')} )`;
+}
+
+/** One record as a zone-file line (absolute owner name, so it pastes into any zone). */
+export function zoneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value' | 'ttl'>): string {
+  return `${r.name}.\t${r.ttl}\tIN\t${r.type}\t${zoneData(r)}`;
+}
+
+/** A one-line form for messages: TXT as one quoted string even when long. */
+export function recordOneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value'>): string {
+  return `${r.name}. ${r.type} ${r.type === 'TXT' ? quoteTxtString(r.value) : r.value}`;
+}
+
+export function zoneLines(records: readonly ExpectedRecord[]): string[] {
+  const zone = records.filter((r) => r.where === 'zone');
+  const provider = records.filter((r) => r.where === 'provider');
+  const out: string[] = ['; Publish these in the DNS zone of the mail domain (your DNS provider\'s panel or zone file).'];
+  for (const r of zone) {
+    out.push(`; ${r.note}`);
+    if (r.placeholder) out.push('; (placeholder: the key does not exist yet; setup creates it, then run `mail-wizard records` again)');
+    out.push(zoneLine(r));
+  }
+  if (provider.length > 0) {
+    out.push('');
+    out.push('; Reverse DNS (PTR): set by whoever owns the IP addresses, usually in the hosting provider\'s');
+    out.push('; panel ("reverse DNS", "rDNS") or by a support ticket. Not part of your zone.');
+    for (const r of provider) {
+      out.push(`; ${r.note}`);
+      out.push(zoneLine(r));
+    }
+  }
+  return out;
+}
+
+function pad(s: string, n: number): string {
+  return s + ' '.repeat(Math.max(0, n - s.length));
+}
+
+/** An aligned table; TXT values that do not fit are wrapped onto continuation lines. */
+export function recordsTable(records: readonly ExpectedRecord[], width = 100): string[] {
+  const rows = records.map((r) => ({
+    type: r.type,
+    name: r.name,
+    value: r.type === 'TXT' ? r.value : r.value,
+    where: r.where === 'zone' ? 'your DNS zone' : 'hosting provider (rDNS)',
+  }));
+  const wType = Math.max(4, ...rows.map((r) => r.type.length));
+  const wName = Math.max(4, ...rows.map((r) => r.name.length));
+  const wWhere = Math.max(5, ...rows.map((r) => r.where.length));
+  const wValue = Math.max(20, width - wType - wName - wWhere - 6);
+  const out = [`${pad('TYPE', wType)}  ${pad('NAME', wName)}  ${pad('WHERE', wWhere)}  VALUE`];
+  out.push(`${'-'.repeat(wType)}  ${'-'.repeat(wName)}  ${'-'.repeat(wWhere)}  ${'-'.repeat(Math.min(wValue, 40))}`);
+  for (const r of rows) {
+    const chunks: string[] = [];
+    for (let i = 0; i < r.value.length; i += wValue) chunks.push(r.value.slice(i, i + wValue));
+    chunks.forEach((c, i) => {
+      out.push(i === 0 ? `${pad(r.type, wType)}  ${pad(r.name, wName)}  ${pad(r.where, wWhere)}  ${c}` : `${' '.repeat(wType + wName + wWhere + 6)}${c}`);
+    });
+  }
+  return out;
+}
+
+export interface RecordJson {
+  check: string;
+  name: string;
+  type: string;
+  ttl: number;
+  value: string;
+  /** TXT only: the character-strings (≤255 bytes each) that make up the value. */
+  strings?: string[];
+  where: 'zone' | 'provider';
+  note: string;
+  placeholder?: boolean;
+  zoneLine: string;
+}
+
+export function recordsJson(records: readonly ExpectedRecord[]): RecordJson[] {
+  return records.map((r) => ({
+    check: r.check,
+    name: r.name,
+    type: r.type,
+    ttl: r.ttl,
+    value: r.value,
+    ...(r.type === 'TXT' ? { strings: splitTxtValue(r.value) } : {}),
+    where: r.where,
+    note: r.note,
+    ...(r.placeholder ? { placeholder: true } : {}),
+    zoneLine: zoneLine(r),
+  }));
+}

@@ -1,0 +1,26 @@
+/**
+ * Every file the demo plan writes, and the dry-run transcript and script, pinned under
+ * snapshots/<platform>/. A rendering change fails here until `npx vitest run -u` rewrites the
+ * snapshot, so every change is seen in review.
+ */
+import { describe, expect, it } from 'vitest';
+import { debian } from '../../src/platform/debian.js';
+import { openbsd } from '../../src/platform/openbsd.js';
+import { demoPlan } from '../support/demo-plan.js';
+
+describe.each([openbsd, debian])('demo snapshots for $name', (platform) => {
+  it('pins every rendered file', async () => {
+    const { steps } = await demoPlan(platform);
+    const writes = steps.flatMap((s) => s.actions).map((a) => a.action).filter((a) => a.type === 'writeFile');
+    expect(writes.length).toBeGreaterThan(10);
+    for (const w of writes) {
+      await expect(w.content).toMatchFileSnapshot(`../../snapshots/${platform.name}/files${w.path}`);
+    }
+  });
+
+  it('pins the dry-run transcript and the shell script', async () => {
+    const { transcript, script } = await demoPlan(platform);
+    await expect(transcript).toMatchFileSnapshot(`../../snapshots/${platform.name}/plan.txt`);
+    await expect(script).toMatchFileSnapshot(`../../snapshots/${platform.name}/plan.sh`);
+  });
+});

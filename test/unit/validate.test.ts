@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_ANSWERS } from '../../src/answers/demo.js';
+import { validateAnswers } from '../../src/answers/validate.js';
+
+const good = { ...DEMO_ANSWERS };
+
+function errorsFor(patch: Record<string, unknown>): string[] {
+  const result = validateAnswers({ ...good, ...patch });
+  return result.ok ? [] : result.errors;
+}
+
+describe('answers validation', () => {
+  it('accepts the demo answers and a minimal set', () => {
+    expect(validateAnswers(good)).toEqual({ ok: true, answers: good });
+    const minimal = { domain: 'example.net', hostname: 'example.net', ipv4: '198.51.100.7', users: ['carol'], postmaster: 'carol', dkimSelector: 's1', dmarcPolicy: 'none', tls: 'self-signed' };
+    const result = validateAnswers(minimal);
+    expect(result).toEqual({ ok: true, answers: { ...minimal, tls: { mode: 'self-signed' } } });
+  });
+
+  it('normalizes a trailing dot and surrounding spaces', () => {
+    const result = validateAnswers({ ...good, domain: ' example.org. ', hostname: 'mail.example.org.' });
+    expect(result.ok && [result.answers.domain, result.answers.hostname]).toEqual(['example.org', 'mail.example.org']);
+  });
+
+  // [field, bad value, expected line]
+  const bad: [string, unknown, string][] = [
+    ['ipv4', '123.456.78.9', 'ipv4: "123.456.78.9" is not an IPv4 address'],
+    ['ipv4', '192.0.2', 'ipv4: "192.0.2" is not an IPv4 address'],
+    ['ipv4', '192.0.2.010', 'ipv4: "192.0.2.010" is not an IPv4 address'],
+    ['ipv4', '127.0.0.1', 'ipv4: "127.0.0.1" is a loopback or unspecified address; give the public address'],
+    ['ipv4', 12, 'ipv4: 12 must be a string'],
+    ['ipv6', '2001:db8::zz', 'ipv6: "2001:db8::zz" is not an IPv6 address'],
+    ['ipv6', '::1', 'ipv6: "::1" is a loopback or unspecified address; give the public address'],
+    ['ipv6', 'fe80::1', 'ipv6: "fe80::1" is a link-local address; give the public address'],
+    ['domain', 'example', 'domain: "example" is not a fully qualified name (it needs a dot, like example.org)'],
+    ['domain', '123.456.78.9', 'domain: "123.456.78.9" is an IP address, not a name (for example mail.example.org)'],
+    ['domain', 'exa_mple.org', 'domain: "exa_mple.org" has an invalid label "exa_mple" (letters, digits and inner hyphens only, at most 63)'],
+    ['domain', 'example..org', 'domain: "example..org" has an empty label (two dots in a row?)'],
+    ['domain', '-bad.org', 'domain: "-bad.org" has an invalid label "-bad" (letters, digits and inner hyphens only, at most 63)'],
+    ['domain', 'Example.org', 'domain: "Example.org" must be lower case'],
+    ['domain', `${'a'.repeat(64)}.org`, `domain: "${'a'.repeat(64)}.org" has an invalid label`],
+    ['hostname', '192.0.2.25', 'hostname: "192.0.2.25" is an IP address, not a name (for example mail.example.org)'],
+    ['hostname', 'mail.example.123', 'hostname: "mail.example.123" ends in a numeric label; top-level domains are never numeric'],
+    ['users', [], 'users: [] must be a non-empty list of user names'],
+    ['users', 'alice', 'users: "alice" must be a non-empty list of user names'],
+    ['users', ['alice', 'Alice'], 'users: "Alice" is not a valid user name'],
+    ['users', ['alice', 'alice'], 'users: "alice" is listed twice'],
+    ['users', ['root'], 'users: "root" should not read mail'],
+    ['postmaster', 'mallory', 'postmaster: "mallory" is neither one of the users nor an email address'],
+    ['postmaster', 'pm@', 'postmaster: "pm@" is not an email address'],
+    ['dkimSelector', 'bad selector', 'dkimSelector: "bad selector" is not a valid DKIM selector'],
+    ['dmarcPolicy', 'strict', 'dmarcPolicy: "strict" is not a DMARC policy (none, quarantine or reject)'],
+    ['dmarcReports', 'reports.example.org', 'dmarcReports: "reports.example.org" is not an email address (user@domain)'],
+    ['dmarcReports', 'a b@example.org', 'dmarcReports: "a b@example.org" is not an email address (invalid part before @)'],
+    ['tls', 'letsencrypt', 'tls: "letsencrypt" is not a TLS choice'],
+    ['tls', { mode: 'existing', cert: 'cert.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "cert.pem" must be an absolute path'],
+    ['tls', 'existing', 'tls: "existing" needs the paths'],
+    ['hostName', 'mail.example.org', 'hostName: unknown field'],
+  ];
+
+  it.each(bad)('%s = %j is refused with a line naming field and value', (field, value, line) => {
+    const errors = errorsFor({ [field]: value });
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.some((e) => e.startsWith(line))).toBe(true);
+  });
+
+  it('reports every bad field at once, one line each', () => {
+    const result = validateAnswers({ ...good, ipv4: '123.456.78.9', domain: 'nodot', dmarcPolicy: 'maybe' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([
+      'domain: "nodot" is not a fully qualified name (it needs a dot, like example.org)',
+      'ipv4: "123.456.78.9" is not an IPv4 address',
+      'dmarcPolicy: "maybe" is not a DMARC policy (none, quarantine or reject)',
+    ]);
+  });
+
+  it('names each missing field', () => {
+    const result = validateAnswers({});
+    expect(!result.ok && result.errors).toEqual([
+      'domain: missing',
+      'hostname: missing',
+      'ipv4: missing',
+      'users: missing (a list of local accounts, e.g. ["alice"])',
+      'postmaster: missing',
+      'dkimSelector: missing',
+      'dmarcPolicy: missing',
+      'tls: missing (acme, self-signed, or {"mode":"existing","cert":PATH,"key":PATH})',
+    ]);
+  });
+
+  it('refuses what is not an object', () => {
+    for (const raw of [null, [], 'x', 3]) expect(validateAnswers(raw).ok).toBe(false);
+  });
+});
