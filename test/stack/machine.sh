@@ -54,17 +54,5 @@ done
 
 hostname "$name"
 
-# pid 1 must reap: daemons double-fork and their orphans come here. Without reaping, zombies
-# keep their pid files "alive" and init scripts' stop actions wait for nothing.
-exec chroot "$r" /usr/bin/python3 -c '
-import os, signal, sys
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-print("ready", flush=True)
-while True:
-    signal.sigtimedwait({signal.SIGCHLD}, 5)
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-    except ChildProcessError:
-        pass
-'
+# pid 1: reaps orphans and listens on /dev/log (see init.py).
+exec chroot "$r" /usr/bin/python3 -c "$(cat "$(dirname "$0")/init.py")"

@@ -1,0 +1,145 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STEPS } from '../../recipes/index.js';
+import { DEMO_ANSWERS } from '../../src/answers/demo.js';
+import { cli } from '../support/cli.js';
+import { tempDir, treeSnapshot } from '../support/tmp.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await tempDir();
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function answersFile(content: unknown): Promise<string> {
+  const file = path.join(dir, 'answers.json');
+  await fs.writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('mail-wizard plan --demo (piped)', () => {
+  it('lists every step with its commands and files, as plain lines', async () => {
+    const { code, stdout, stderr } = await cli(['plan', '--demo']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/\x1b\[/); // no escape codes in a pipe
+    for (const [i, step] of STEPS.entries()) expect(stdout).toContain(`== [${i + 1}/${STEPS.length}] ${step.title}`);
+    for (const expected of [
+      'run pkg_add -I dovecot dovecot-pigeonhole rspamd opensmtpd-filter-rspamd redis',
+      'write /etc/mail/smtpd.conf (0644 root)',
+      '+action "local_mail" lmtp "/var/dovecot/lmtp" rcpt-to alias <aliases>',
+      'generate a 2048-bit RSA key /etc/mail/dkim/example.org.mail2026.key (0440 root:_rspamd)',
+      'run rcctl enable smtpd',
+      'run pfctl -n -f /etc/pf.conf',
+      '_dmarc.example.org. 3600 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"',
+      'dry-run: ',
+    ]) expect(stdout).toContain(expected);
+  });
+
+  it('--platform debian plans with apt-get and the init scripts', async () => {
+    const { code, stdout } = await cli(['plan', '--demo', '--platform', 'debian']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('run apt-get install -y --no-install-recommends opensmtpd');
+    expect(stdout).toContain('write /etc/smtpd.conf (0644 root)');
+  });
+
+  it('--format sh prints a script that passes sh -n', async () => {
+    const { code, stdout } = await cli(['plan', '--demo', '--format', 'sh']);
+    expect(code).toBe(0);
+    expect(stdout.startsWith('#!/bin/sh\n')).toBe(true);
+    const file = path.join(dir, 'plan.sh');
+    await fs.writeFile(file, stdout);
+    expect(() => execFileSync('sh', ['-n', file])).not.toThrow();
+  });
+
+  it('--format json prints the steps and actions as one document', async () => {
+    const { code, stdout } = await cli(['plan', '--demo', '--format', 'json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as { steps: { step: { id: string } }[] };
+    expect(doc.steps.map((s) => s.step.id)).toEqual(STEPS.map((s) => s.id));
+  });
+
+  it('--json prints one event per line', async () => {
+    const { stdout } = await cli(['plan', '--demo', '--json']);
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(events[0]?.type).toBe('run-start');
+    expect(events.at(-1)?.type).toBe('run-done');
+  });
+});
+
+describe('a dry-run changes nothing on disk', () => {
+  it('plan against a populated root leaves every file, mode and mtime as it was', async () => {
+    const root = path.join(dir, 'root');
+    await fs.mkdir(path.join(root, 'etc/mail'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+    await fs.writeFile(path.join(root, 'etc/mail/smtpd.conf'), 'listen on lo0\n');
+    await fs.writeFile(path.join(root, 'etc/mail/aliases'), 'postmaster: root\n');
+    const file = await answersFile(DEMO_ANSWERS);
+    const before = await treeSnapshot(dir);
+    const { code, stdout } = await cli(['plan', '--answers', file, '--root', root, '--platform', 'openbsd'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain('-listen on lo0'); // a diff against what is on disk
+    expect(stdout).toContain('-postmaster: root');
+    expect(await treeSnapshot(dir)).toEqual(before);
+  });
+
+  it('plan --demo reads and writes nothing in the working directory', async () => {
+    const before = await treeSnapshot(dir);
+    expect((await cli(['plan', '--demo'], { cwd: dir })).code).toBe(0);
+    expect(await treeSnapshot(dir)).toEqual(before);
+  });
+});
+
+describe('bad input', () => {
+  it('a bad answers file gives one clear line per bad field and exit code 2', async () => {
+    const file = await answersFile({ ...DEMO_ANSWERS, ipv4: '123.456.78.9', hostname: '192.0.2.1', dmarcPolicy: 'strict' });
+    const { code, stdout, stderr } = await cli(['plan', '--answers', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `mail-wizard: ${file}: hostname: "192.0.2.1" is an IP address, not a name (for example mail.example.org)`,
+      `mail-wizard: ${file}: ipv4: "123.456.78.9" is not an IPv4 address`,
+      `mail-wizard: ${file}: dmarcPolicy: "strict" is not a DMARC policy (none, quarantine or reject)`,
+    ]);
+  });
+
+  it.each([
+    [['plan', '--answers', '/nonexistent/answers.json'], 'no such answers file'],
+    [['plan', '--demo', '--platform', 'windows'], '--platform: "windows" is not a platform (openbsd or debian)'],
+    [['plan', '--demo', '--format', 'yaml'], '--format: "yaml" is not text, sh or json'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['plan', '--bogus'], "Unknown option '--bogus'"],
+    [['setup', '--demo', '--yes'], '--demo describes example.org'],
+    [['setup', '--demo'], 'setup cannot ask before replacing files here (not a terminal): add --yes'],
+    [['check', 'everything', '--demo'], 'check: unknown area "everything"'],
+  ])('%j → exit 2: %s', async (args, message) => {
+    const { code, stderr } = await cli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('an answers file that is not JSON says so, with exit code 2', async () => {
+    const file = await answersFile('{"domain": "example.org",');
+    const { code, stderr } = await cli(['plan', '--answers', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/not valid JSON/);
+  });
+});
+
+describe('help and version', () => {
+  it('--help lists every command and exits 0', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    for (const c of ['setup', 'repair', 'plan', 'check', 'check dns', 'records']) expect(stdout).toContain(`  ${c} `);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);
+  });
+});
