@@ -24,7 +24,7 @@ export const dovecotStep = configStep({
   after: (ctx, changed) =>
     changed
       .filter((p) => p.endsWith('.sieve'))
-      .map((p) => ({ type: 'run' as const, argv: [ctx.platform.bin.sievec, p], timeoutMs: 30_000 })),
+      .map((p) => ({ type: 'run' as const, argv: [ctx.platform.bin.sievec, '-c', ctx.platform.paths.dovecotConf, p], timeoutMs: 30_000 })),
   toolCheck: (ctx) => ({
     check: 'dovecot.config',
     argv: [ctx.platform.bin.doveconf, '-n', '-c', ctx.platform.paths.dovecotConf],

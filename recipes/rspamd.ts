@@ -1,4 +1,5 @@
 /** Rspamd: spam scoring and DKIM signing, through local.d overrides. */
+import { dirname } from 'node:path';
 import { configStep } from './lib/config-step.js';
 import { renderRspamdLocalD } from './templates/rspamd.js';
 
@@ -10,7 +11,7 @@ export const rspamdStep = configStep({
   files: (ctx) => renderRspamdLocalD(ctx).map((f) => ({ ...f, mode: 0o644, owner: 'root' })),
   toolCheck: (ctx) => ({
     check: 'rspamd.config',
-    argv: [ctx.platform.bin.rspamadm, 'configtest'],
+    argv: rspamadmConfigtest(ctx.platform.bin.rspamadm, dirname(ctx.platform.paths.rspamdLocalD)),
     timeoutMs: 60_000,
     pass: 'rspamadm configtest: syntax OK',
     fail: 'Rspamd rejects its configuration',
@@ -18,3 +19,8 @@ export const rspamdStep = configStep({
   }),
   upToDate: 'the local.d files are already as wanted',
 });
+
+/** configtest of the tree that holds local.d (the default /etc/rspamd, named so tests can point elsewhere). */
+export function rspamadmConfigtest(rspamadm: string, confdir: string): string[] {
+  return [rspamadm, `--var=CONFDIR=${confdir}`, `--var=LOCAL_CONFDIR=${confdir}`, 'configtest', '-c', `${confdir}/rspamd.conf`];
+}

@@ -8,6 +8,7 @@ import { describeFailure } from '../src/host/host.js';
 import type { Daemon } from '../src/platform/types.js';
 import { smtpBanner } from '../src/net/smtp-banner.js';
 import { tlsProbe, type StartTls } from '../src/net/tls-probe.js';
+import { daemonEnabled, daemonRunning } from './lib/daemon-state.js';
 
 /** In start order: Redis before Rspamd, both before smtpd (its filter), Dovecot before smtpd (LMTP). */
 const DAEMONS: Daemon[] = ['redis', 'rspamd', 'dovecot', 'smtpd'];
@@ -27,18 +28,10 @@ interface DaemonState {
   running: boolean;
 }
 
-async function isEnabled(ctx: Context, daemon: Daemon): Promise<boolean> {
-  const how = ctx.platform.serviceEnabledCheck(daemon, ctx.facts);
-  if ('argv' in how) return (await ctx.host.run(how.argv, { timeoutMs: 15_000, readOnly: true })).exitCode === 0;
-  const links = (await ctx.host.listDir(how.rcDir)) ?? [];
-  return links.some((l) => new RegExp(`^S\\d\\d${how.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(l));
-}
-
 async function probeDaemons(ctx: Context): Promise<DaemonState[]> {
   const states: DaemonState[] = [];
   for (const daemon of DAEMONS) {
-    const running = (await ctx.host.run(ctx.platform.serviceCheck(daemon, ctx.facts), { timeoutMs: 15_000, readOnly: true })).exitCode === 0;
-    states.push({ daemon, enabled: await isEnabled(ctx, daemon), running });
+    states.push({ daemon, enabled: await daemonEnabled(ctx, daemon), running: (await daemonRunning(ctx, daemon)).ok });
   }
   return states;
 }
@@ -74,18 +67,18 @@ async function verifyServices(ctx: Context): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const daemon of DAEMONS) {
     const name = ctx.platform.services[daemon];
-    const result = await ctx.host.run(ctx.platform.serviceCheck(daemon, ctx.facts), { timeoutMs: 15_000, readOnly: true });
-    if (result.exitCode === 0) findings.push({ status: 'pass', check: `services.${daemon}`, summary: `${name} is running` });
+    const running = await daemonRunning(ctx, daemon);
+    if (running.ok) findings.push({ status: 'pass', check: `services.${daemon}`, summary: `${name} is running`, evidence: running.evidence });
     else {
       findings.push({
         status: 'fail',
         check: `services.${daemon}`,
         summary: `${name} is not running`,
-        evidence: describeFailure(result),
+        evidence: running.evidence,
         fix: `Start it (${ctx.platform.service(daemon, 'start', ctx.facts).join(' ')}) and read its log for the reason.`,
       });
     }
-    if (!(await isEnabled(ctx, daemon))) {
+    if (!(await daemonEnabled(ctx, daemon))) {
       findings.push({ status: 'warn', check: `services.${daemon}-enabled`, summary: `${name} does not start at boot`, fix: ctx.platform.service(daemon, 'enable', ctx.facts).join(' ') });
     }
   }

@@ -6,7 +6,7 @@ export const smtpdStep = configStep({
   id: 'smtpd',
   title: 'OpenSMTPD (smtpd.conf)',
   why: 'Receives mail for your domain, hands it to Dovecot, and relays only for logged-in users.',
-  needs: ['packages', 'tls'],
+  needs: ['packages', 'tls', 'aliases'],
   files: (ctx) => [
     { path: ctx.platform.paths.smtpdConf, content: renderSmtpdConf(ctx), mode: 0o644, owner: 'root' },
   ],

@@ -37,6 +37,23 @@ useradd --create-home --shell /bin/sh bob
 # Mail servers and clients talk over TLS; the certificate must name the host name.
 certbot certonly --standalone --non-interactive --agree-tos -m postmaster@example.org -d mail.example.org
 
+# == Aliases (postmaster, abuse, root)
+# postmaster@ and abuse@ must reach a person; root's mail too.
+mkdir -p "$(dirname /etc/aliases)"
+[ -e /etc/aliases ] && backup /etc/aliases
+(umask 077 && cat > /etc/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# Added by mail-wizard
+postmaster: alice
+abuse: postmaster
+hostmaster: postmaster
+root: postmaster
+dmarc-reports: postmaster
+MAIL_WIZARD_EOF
+)
+chown root /etc/aliases.mail-wizard-new
+chmod 0644 /etc/aliases.mail-wizard-new
+mv -f /etc/aliases.mail-wizard-new /etc/aliases
+
 # == OpenSMTPD (smtpd.conf)
 # Receives mail for your domain, hands it to Dovecot, and relays only for logged-in users.
 mkdir -p "$(dirname /etc/smtpd.conf)"
@@ -78,23 +95,6 @@ MAIL_WIZARD_EOF
 chown root /etc/smtpd.conf.mail-wizard-new
 chmod 0644 /etc/smtpd.conf.mail-wizard-new
 mv -f /etc/smtpd.conf.mail-wizard-new /etc/smtpd.conf
-
-# == Aliases (postmaster, abuse, root)
-# postmaster@ and abuse@ must reach a person; root's mail too.
-mkdir -p "$(dirname /etc/aliases)"
-[ -e /etc/aliases ] && backup /etc/aliases
-(umask 077 && cat > /etc/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# Added by mail-wizard
-postmaster: alice
-abuse: postmaster
-hostmaster: postmaster
-root: postmaster
-dmarc-reports: postmaster
-MAIL_WIZARD_EOF
-)
-chown root /etc/aliases.mail-wizard-new
-chmod 0644 /etc/aliases.mail-wizard-new
-mv -f /etc/aliases.mail-wizard-new /etc/aliases
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
@@ -265,8 +265,8 @@ MAIL_WIZARD_EOF
 chown root /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new
 chmod 0755 /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new
 mv -f /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new /etc/dovecot/sieve/learn-ham.sh
-/usr/bin/sievec /etc/dovecot/sieve/report-spam.sieve
-/usr/bin/sievec /etc/dovecot/sieve/report-ham.sieve
+/usr/bin/sievec -c /etc/dovecot/dovecot.conf /etc/dovecot/sieve/report-spam.sieve
+/usr/bin/sievec -c /etc/dovecot/dovecot.conf /etc/dovecot/sieve/report-ham.sieve
 
 # == Redis
 # Rspamd keeps what it learns (Bayes) and its rate limits in Redis, listening on 127.0.0.1 only.

@@ -97,6 +97,23 @@ rcctl restart httpd
 rc=0; acme-client -v mail.example.org || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || exit "$rc"
 
+# == Aliases (postmaster, abuse, root)
+# postmaster@ and abuse@ must reach a person; root's mail too.
+mkdir -p "$(dirname /etc/mail/aliases)"
+[ -e /etc/mail/aliases ] && backup /etc/mail/aliases
+(umask 077 && cat > /etc/mail/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# Added by mail-wizard
+postmaster: alice
+abuse: postmaster
+hostmaster: postmaster
+root: postmaster
+dmarc-reports: postmaster
+MAIL_WIZARD_EOF
+)
+chown root /etc/mail/aliases.mail-wizard-new
+chmod 0644 /etc/mail/aliases.mail-wizard-new
+mv -f /etc/mail/aliases.mail-wizard-new /etc/mail/aliases
+
 # == OpenSMTPD (smtpd.conf)
 # Receives mail for your domain, hands it to Dovecot, and relays only for logged-in users.
 mkdir -p "$(dirname /etc/mail/smtpd.conf)"
@@ -138,23 +155,6 @@ MAIL_WIZARD_EOF
 chown root /etc/mail/smtpd.conf.mail-wizard-new
 chmod 0644 /etc/mail/smtpd.conf.mail-wizard-new
 mv -f /etc/mail/smtpd.conf.mail-wizard-new /etc/mail/smtpd.conf
-
-# == Aliases (postmaster, abuse, root)
-# postmaster@ and abuse@ must reach a person; root's mail too.
-mkdir -p "$(dirname /etc/mail/aliases)"
-[ -e /etc/mail/aliases ] && backup /etc/mail/aliases
-(umask 077 && cat > /etc/mail/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# Added by mail-wizard
-postmaster: alice
-abuse: postmaster
-hostmaster: postmaster
-root: postmaster
-dmarc-reports: postmaster
-MAIL_WIZARD_EOF
-)
-chown root /etc/mail/aliases.mail-wizard-new
-chmod 0644 /etc/mail/aliases.mail-wizard-new
-mv -f /etc/mail/aliases.mail-wizard-new /etc/mail/aliases
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
@@ -312,8 +312,8 @@ MAIL_WIZARD_EOF
 chown root /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new
 chmod 0755 /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new
 mv -f /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new /usr/local/lib/dovecot/sieve/learn-ham.sh
-/usr/local/bin/sievec /usr/local/lib/dovecot/sieve/report-spam.sieve
-/usr/local/bin/sievec /usr/local/lib/dovecot/sieve/report-ham.sieve
+/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /usr/local/lib/dovecot/sieve/report-spam.sieve
+/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /usr/local/lib/dovecot/sieve/report-ham.sieve
 
 # == Redis
 # Rspamd keeps what it learns (Bayes) and its rate limits in Redis, listening on 127.0.0.1 only.

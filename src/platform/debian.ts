@@ -7,6 +7,15 @@ import type { Daemon, Platform } from './types.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
+/** Where Debian's init scripts (and our redis.conf) keep each daemon's pid. */
+const PID_FILES: Record<Daemon, string> = {
+  smtpd: '/run/smtpd.pid',
+  dovecot: '/run/dovecot/master.pid',
+  rspamd: '/run/rspamd/rspamd.pid',
+  redis: '/run/redis/redis-server.pid',
+  httpd: '',
+};
+
 export const debian: Platform = {
   name: 'debian',
   title: 'Debian',
@@ -61,8 +70,8 @@ export const debian: Platform = {
   service: (daemon, op, facts) => serviceArgv(daemon, op, facts),
   serviceCheck: (daemon, facts) =>
     facts.serviceManager === 'systemctl'
-      ? ['systemctl', 'is-active', '--quiet', debian.services[daemon]]
-      : ['service', debian.services[daemon], 'status'],
+      ? { argv: ['systemctl', 'is-active', '--quiet', debian.services[daemon]] }
+      : { pidFile: PID_FILES[daemon] },
   serviceEnabledCheck: (daemon, facts) =>
     facts.serviceManager === 'systemctl'
       ? { argv: ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]] }

@@ -71,8 +71,11 @@ export interface Platform {
   packageQuery(name: string): string[];
   install(names: string[]): { argv: string[]; env?: Record<string, string> };
   service(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[];
-  /** argv that exits 0 when the daemon runs. */
-  serviceCheck(daemon: Daemon, facts: Facts): string[];
+  /**
+   * How to tell the daemon runs: a command that exits 0 when it does, or its pid file (Debian's
+   * init scripts answer `status` with exit 0 even when the daemon is down).
+   */
+  serviceCheck(daemon: Daemon, facts: Facts): { argv: string[] } | { pidFile: string };
   /**
    * How to tell the daemon starts at boot: a command that exits 0 when it does, or (SysV init,
    * no command for it) the runlevel directory whose S* links name it.

@@ -19,6 +19,7 @@ import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
 import { renderDovecotConf, renderSieveFiles } from '../../recipes/templates/dovecot.js';
 import { renderRedisConf } from '../../recipes/templates/redis.js';
 import { renderRspamdLocalD } from '../../recipes/templates/rspamd.js';
+import { rspamadmConfigtest } from '../../recipes/rspamd.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 import { renderAliases } from '../../recipes/templates/aliases.js';
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
@@ -83,8 +84,7 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
     const confdir = path.join(root, 'etc/rspamd');
     await fs.cp('/etc/rspamd', confdir, { recursive: true });
     for (const f of renderRspamdLocalD(input())) await put(f.path.replace(`${root}/etc/rspamd`, confdir), f.content);
-    const rspamadm = (conf: string) =>
-      run('unshare', ['--net', '/usr/bin/rspamadm', `--var=CONFDIR=${conf}`, `--var=LOCAL_CONFDIR=${conf}`, 'configtest', '-c', `${conf}/rspamd.conf`]);
+    const rspamadm = (conf: string) => run('unshare', ['--net', ...rspamadmConfigtest('/usr/bin/rspamadm', conf)]);
     const { stdout } = await rspamadm(confdir);
     expect(stdout).toContain('syntax OK');
     // The same check on a broken copy fails, so the pass above means something.
