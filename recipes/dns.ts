@@ -1,18 +1,33 @@
 /**
  * The DNS records to publish: A/AAAA, MX, SPF, DKIM (from the real key), DMARC, and the PTR the
- * hosting provider sets. Publishing is the admin's job (a manual action); verifying asks the
- * domain's authoritative servers.
+ * hosting provider sets. Publishing is the admin's job (a manual action, shown only while a check
+ * fails); verifying asks the domain's authoritative servers (or --nameserver) and names each
+ * mistake. The demo (offline) asks nobody.
  */
-import type { Context, Step } from '../src/engine/types.js';
-import { expectedRecords } from '../src/dns/expected.js';
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
+import { runDnsChecks, type DoctorReport } from '../src/dns/doctor.js';
+import { expectedRecords, type ExpectedRecord } from '../src/dns/expected.js';
+import { recordLine } from '../src/dns/zone-export.js';
 import { dkimPaths } from './templates/input.js';
 
 interface DnsProbe {
-  dkimPublicKeyPem: string | null;
+  dkimPublicKeyPem?: string;
+  /** null when offline. */
+  report: DoctorReport | null;
 }
 
-export async function localDkimPublicKey(ctx: Context): Promise<string | null> {
-  return ctx.host.readFile(dkimPaths(ctx).pub);
+async function localDkimPublicKey(ctx: Context): Promise<string | undefined> {
+  return (await ctx.host.readFile(dkimPaths(ctx).pub)) ?? undefined;
+}
+
+async function askDns(ctx: Context, dkimPublicKeyPem: string | undefined): Promise<DoctorReport> {
+  return runDnsChecks({
+    answers: ctx.answers,
+    nameservers: ctx.dns.nameservers,
+    ...(dkimPublicKeyPem ? { dkimPublicKeyPem } : {}),
+    // How this machine resolves localhost is checked by the hosts step, on the host's own files.
+    local: false,
+  });
 }
 
 export const dnsStep: Step<DnsProbe> = {
@@ -20,28 +35,27 @@ export const dnsStep: Step<DnsProbe> = {
   title: 'DNS records',
   why: 'Other servers find you (MX, A), trust your mail (SPF, DKIM, DMARC) and your address (PTR) through DNS.',
   async probe(ctx) {
-    return { dkimPublicKeyPem: await localDkimPublicKey(ctx) };
+    const dkimPublicKeyPem = await localDkimPublicKey(ctx);
+    return { dkimPublicKeyPem, report: ctx.dns.offline ? null : await askDns(ctx, dkimPublicKeyPem) };
   },
-  plan(ctx, probed) {
-    const records = expectedRecords(ctx.answers, probed.dkimPublicKeyPem ?? undefined);
-    const zone = records.filter((r) => r.where === 'zone');
-    const ptr = records.filter((r) => r.where === 'provider');
-    return {
-      actions: [
-        {
-          type: 'manual',
-          title: `publish these records in the DNS zone of ${ctx.answers.domain}`,
-          lines: zone.map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}`),
-        },
-        {
-          type: 'manual',
-          title: 'ask your hosting provider for reverse DNS (PTR)',
-          lines: ptr.map((r) => `${r.name}. IN PTR ${r.value}`),
-        },
-      ],
-    };
+  plan(ctx, { dkimPublicKeyPem, report }) {
+    const records = expectedRecords(ctx.answers, dkimPublicKeyPem);
+    const failing = new Set(report?.checks.filter((c) => c.status === 'fail').map((c) => c.id as string) ?? null);
+    const needed = (r: ExpectedRecord) => report === null || failing.has(r.check);
+    const zone = records.filter((r) => r.where === 'zone' && needed(r));
+    const ptr = records.filter((r) => r.where === 'provider' && needed(r));
+    const actions: Action[] = [];
+    if (zone.length) actions.push({ type: 'manual', title: `publish these records in the DNS zone of ${ctx.answers.domain}`, lines: zone.map(recordLine) });
+    if (ptr.length) actions.push({ type: 'manual', title: 'ask your hosting provider for reverse DNS (PTR)', lines: ptr.map(recordLine) });
+    const otherFailures = report?.checks.filter((c) => c.status === 'fail' && !records.some((r) => r.check === c.id)) ?? [];
+    if (otherFailures.length) {
+      actions.push({ type: 'manual', title: 'fix these DNS mistakes', lines: otherFailures.map((c) => `${c.id}: ${c.summary}${c.fix ? ` (${c.fix})` : ''}`) });
+    }
+    const servers = report?.servers.length ?? 0;
+    return actions.length ? { actions } : { actions, reason: `every record is published and the ${servers} servers asked agree` };
   },
-  async verify() {
-    return [];
+  async verify(ctx): Promise<Finding[]> {
+    const report = await askDns(ctx, await localDkimPublicKey(ctx));
+    return report.checks;
   },
 };

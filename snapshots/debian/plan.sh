@@ -491,8 +491,8 @@ service opensmtpd start
 #   mail2026._domainkey.example.org. 3600 IN TXT "v=DKIM1; k=rsa; p=<PUBLIC-KEY: setup creates the DKIM key; run `mail-wizard records` again afterwards>"
 #   _dmarc.example.org. 3600 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"
 # YOU: ask your hosting provider for reverse DNS (PTR)
-#   25.2.0.192.in-addr.arpa. IN PTR mail.example.org.
-#   5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. IN PTR mail.example.org.
+#   25.2.0.192.in-addr.arpa. 3600 IN PTR mail.example.org.
+#   5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN PTR mail.example.org.
 
 # == Final mail test
 # Sends a message to the first user and waits for it in ~/Maildir: the whole chain, for real.

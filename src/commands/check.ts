@@ -9,7 +9,7 @@ import type { Io } from './run.js';
 export async function checkCommand(opts: CommonOptions, io: Io): Promise<number> {
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, 'check', answers);
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts });
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts, dns: target.dns });
   const results = await verifyAll([...STEPS], ctx);
   const failed = results.filter((r) => hasFailure(r.findings)).length;
   if (opts.json) {

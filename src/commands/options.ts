@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { DEMO_ANSWERS } from '../answers/demo.js';
 import { DEFAULT_ANSWERS_PATH, InputError, loadAnswers, saveAnswers } from '../answers/load.js';
 import type { Answers } from '../answers/schema.js';
-import type { Facts, Mode } from '../engine/types.js';
+import { parseNameserverArgs } from '../dns/discovery.js';
+import type { DnsSettings, Facts, Mode } from '../engine/types.js';
 import type { Host } from '../host/host.js';
 import { localHost } from '../host/local.js';
 import { RecorderHost } from '../host/recorder.js';
@@ -28,6 +29,7 @@ export interface CommonOptions {
 
 export interface Target {
   answers: Answers;
+  dns: DnsSettings;
   platform: Platform;
   host: Host;
   facts: Facts;
@@ -82,10 +84,13 @@ export async function resolveTarget(opts: CommonOptions, mode: Mode | 'check', a
   if (!platform && opts.demo) platform = PLATFORMS.openbsd;
   if (!platform) throw new InputError(['cannot tell the platform of this machine: give --platform openbsd or --platform debian']);
 
+  const { errors } = parseNameserverArgs(opts.nameserver);
+  if (errors.length) throw new InputError(errors);
+  const dns: DnsSettings = { nameservers: opts.nameserver, offline: opts.demo };
   if (mode === 'dry-run') {
     const recorder = new RecorderHost(base);
-    return { answers, platform, host: recorder, recorder, facts: await gatherFacts(recorder, platform) };
+    return { answers, dns, platform, host: recorder, recorder, facts: await gatherFacts(recorder, platform) };
   }
   if (!base) throw new InputError(['nothing to work on']);
-  return { answers, platform, host: base, facts: await gatherFacts(base, platform) };
+  return { answers, dns, platform, host: base, facts: await gatherFacts(base, platform) };
 }

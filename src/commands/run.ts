@@ -35,7 +35,7 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   }
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, opts.mode, answers);
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, runId: opts.runId });
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId });
   const steps = [...(opts.steps ?? STEPS)];
 
   const collected: { step: StepInfo; actions: PlannedAction[]; reason?: string }[] = [];

@@ -3,8 +3,23 @@ import { randomBytes } from 'node:crypto';
 import type { Answers } from '../answers/schema.js';
 import type { Host } from '../host/host.js';
 import type { Platform } from '../platform/types.js';
-import type { Context, Facts, Mode } from './types.js';
+import type { Context, DnsSettings, Facts, Mode } from './types.js';
 
-export function createContext(init: { answers: Answers; platform: Platform; host: Host; mode: Mode; facts: Facts; runId?: string }): Context {
-  return { ...init, changed: new Set(), runId: init.runId ?? randomBytes(6).toString('hex') };
+export interface ContextInit {
+  answers: Answers;
+  platform: Platform;
+  host: Host;
+  mode: Mode;
+  facts: Facts;
+  runId?: string;
+  dns?: DnsSettings;
+}
+
+export function createContext(init: ContextInit): Context {
+  return {
+    ...init,
+    changed: new Set(),
+    runId: init.runId ?? randomBytes(6).toString('hex'),
+    dns: init.dns ?? { nameservers: [], offline: false },
+  };
 }

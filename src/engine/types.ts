@@ -135,6 +135,14 @@ export interface Context {
   changed: Set<string>;
   /** A token unique to this run (mail test subject); fixed in tests so snapshots are stable. */
   runId: string;
+  dns: DnsSettings;
+}
+
+export interface DnsSettings {
+  /** HOST[:PORT] to ask instead of the domain's own authoritative servers (--nameserver). */
+  nameservers: string[];
+  /** No DNS questions at all (the demo: example.org is not ours to ask about). */
+  offline: boolean;
 }
 
 export interface Step<P = unknown> {

@@ -19,7 +19,7 @@ export interface DemoPlan {
 
 export async function demoPlan(platform: Platform): Promise<DemoPlan> {
   const recorder = new RecorderHost(null);
-  const ctx = createContext({ answers: DEMO_ANSWERS, platform, host: recorder, mode: 'dry-run', facts: await gatherFacts(recorder, platform), runId: 'demo' });
+  const ctx = createContext({ answers: DEMO_ANSWERS, platform, host: recorder, mode: 'dry-run', facts: await gatherFacts(recorder, platform), runId: 'demo', dns: { nameservers: [], offline: true } });
   const lines: string[] = [];
   const plain = plainRenderer({ write: (l) => lines.push(l), diffs: true });
   const steps: DemoPlan['steps'] = [];
