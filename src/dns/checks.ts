@@ -14,7 +14,7 @@ import { dkimName, dmarcName, dmarcValue, expectedRecords, reverseName, sameIp, 
 import { hasLiteralQuotes, withoutQuotes, worst, type Problem } from './problems.js';
 import { formatRecord, normalizeName, recordKey, txtValue, type RecordType } from './records.js';
 import { countSpfLookups, evaluateSpf, isSpfRecord, looksLikeSpf, parseSpf, SPF_MAX_LOOKUPS, type SpfDns } from './spf.js';
-import { recordOneLine, zoneLine } from './zone-export.js';
+import { recordLine, recordOneLine } from './zone-export.js';
 
 export const CHECK_IDS = [
   'ns',
@@ -101,12 +101,33 @@ function expectedOf(input: CheckInput, check: ExpectedRecord['check'], name: str
 }
 
 function publish(r: ExpectedRecord | undefined): string {
-  return r ? `publish: ${zoneLine(r)}` : '';
+  return r ? `publish: ${recordLine(r)}` : '';
 }
 
 function looksLikeIp(name: string): boolean {
   // "MX 10 192.0.2.10" in a zone file becomes the name 192.0.2.10.<origin>
   return /^(?:\d{1,3}\.){3}\d{1,3}(?:\.|$)/.test(name) || net.isIPv6(name.split('.')[0] ?? '') || /^[0-9a-f:]+:[0-9a-f:]*$/i.test(name);
+}
+
+/**
+ * Where people put a record by mistake: under the host name, or with the domain twice (a panel
+ * that appends the zone to a name typed in full: mw._domainkey.example.org.example.org).
+ */
+function misplacedNames(name: string, domain: string, host: string, atHost: string): string[] {
+  const out = [`${name}.${domain}`];
+  if (host !== domain) out.unshift(atHost);
+  return out;
+}
+
+function doubledHint(found: string, name: string, domain: string): string {
+  return found === `${name}.${domain}` ? `. The DNS panel added ${domain} to a name that already had it: type only "${name.slice(0, -domain.length - 1)}" as the name` : '';
+}
+
+async function findElsewhere(input: CheckInput, names: string[], meant: (v: string) => boolean): Promise<{ name: string; result: QueryResult } | undefined> {
+  const results = await Promise.all(names.map((n) => input.lookup.ask(n, 'TXT')));
+  const i = results.findIndex((r) => txtValues(r).some(meant));
+  const hit = results[i];
+  return hit ? { name: names[i] ?? '', result: hit } : undefined;
 }
 
 export function spfDns(lookup: Lookup): SpfDns {
@@ -157,7 +178,7 @@ async function hostAddress(input: CheckInput, type: 'A' | 'AAAA'): Promise<Findi
     return [
       finding(id, 'fail', `${host} has ${type} ${have.join(', ')}, not this server's ${want}`, {
         evidence: seen(r),
-        fix: `change the ${type} record of ${host} to ${want}: ${zoneLine(exp ?? { name: host, type, value: want, ttl: 3600 })}`,
+        fix: `change the ${type} record of ${host} to ${want}: ${recordLine(exp ?? { name: host, type, value: want, ttl: 3600 })}`,
       }),
     ];
   }
@@ -166,7 +187,7 @@ async function hostAddress(input: CheckInput, type: 'A' | 'AAAA'): Promise<Findi
     out.push(
       finding(id, 'warn', `${host} is a CNAME to ${via}; a mail host name should have its own ${type} record`, {
         evidence: seen(r),
-        fix: `replace the CNAME at ${host} with: ${zoneLine(exp ?? { name: host, type, value: want, ttl: 3600 })}`,
+        fix: `replace the CNAME at ${host} with: ${recordLine(exp ?? { name: host, type, value: want, ttl: 3600 })}`,
       }),
     );
   }
@@ -232,7 +253,7 @@ export const checkMx: CheckFn = async (input) => {
       out.push(
         finding('mx', 'fail', `the MX of ${domain} points at an IP address (${target}); an MX must name a host`, {
           evidence: seen(r),
-          fix: `replace it with ${zoneLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })} and give ${host} the A record ${input.answers.ipv4} (a zone file turns "MX 10 ${input.answers.ipv4}" into the name ${input.answers.ipv4}.${domain}.)`,
+          fix: `replace it with ${recordLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })} and give ${host} the A record ${input.answers.ipv4} (a zone file turns "MX 10 ${input.answers.ipv4}" into the name ${input.answers.ipv4}.${domain}.)`,
         }),
       );
       continue;
@@ -243,7 +264,7 @@ export const checkMx: CheckFn = async (input) => {
       out.push(
         finding('mx', 'fail', `the MX target ${target} is a CNAME (to ${cname}); an MX must name a host with its own address (RFC 2181 §10.3)`, {
           evidence: `${seen(r)}\n${seen(a)}`,
-          fix: target === host ? `replace the CNAME at ${host} with an A record: ${input.answers.ipv4}` : `point the MX at ${host}: ${zoneLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
+          fix: target === host ? `replace the CNAME at ${host} with an A record: ${input.answers.ipv4}` : `point the MX at ${host}: ${recordLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
         }),
       );
       continue;
@@ -257,7 +278,7 @@ export const checkMx: CheckFn = async (input) => {
       out.push(
         finding('mx', 'fail', `the MX target ${target} has no address (A: ${describeResult(a)}; AAAA: ${describeResult(aaaa)})`, {
           evidence: `${seen(r)}\n${seen(a)}\n${seen(aaaa)}`,
-          fix: target === host ? `publish: ${host}. A ${input.answers.ipv4}` : `point the MX at ${host}: ${zoneLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
+          fix: target === host ? `publish: ${host}. A ${input.answers.ipv4}` : `point the MX at ${host}: ${recordLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
         }),
       );
       continue;
@@ -267,7 +288,7 @@ export const checkMx: CheckFn = async (input) => {
       out.push(
         finding('mx', 'warn', `the MX of ${domain} is ${target}, which has this server's address but is not its host name ${host}`, {
           evidence: seen(r),
-          fix: `use the host name so that the TLS certificate and HELO name match: ${zoneLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
+          fix: `use the host name so that the TLS certificate and HELO name match: ${recordLine(exp ?? { name: domain, type: 'MX', value: `10 ${host}.`, ttl: 3600 })}`,
         }),
       );
       oursOk = true;
@@ -467,17 +488,14 @@ export const checkDkim: CheckFn = async (input) => {
   if (!answered(r)) return [couldNotCheck('dkim', `the DKIM key at ${name}`, r)];
   const values = txtValues(r);
   if (values.length === 0) {
-    const elsewhere = [`${input.answers.dkimSelector}._domainkey.${host}`, `${input.answers.dkimSelector}._domainkey`].filter((n) => n !== name && n.includes('.'));
-    for (const alt of host !== domain ? elsewhere : []) {
-      const a = await input.lookup.ask(alt, 'TXT');
-      if (txtValues(a).some(looksLikeDkim)) {
-        return [
-          finding('dkim', 'fail', `no DKIM key at ${name}: found at ${alt}, must be at ${name}`, {
-            evidence: `${seen(r)}\n${seen(a)}`,
-            fix: `${publishIt}; verifiers look up <selector>._domainkey.<d=>, and rspamd signs with d=${domain}`,
-          }),
-        ];
-      }
+    const found = await findElsewhere(input, misplacedNames(name, domain, host, `${input.answers.dkimSelector}._domainkey.${host}`), looksLikeDkim);
+    if (found) {
+      return [
+        finding('dkim', 'fail', `no DKIM key at ${name}: found at ${found.name}, must be at ${name}`, {
+          evidence: `${seen(r)}\n${seen(found.result)}`,
+          fix: `${publishIt}; verifiers look up <selector>._domainkey.<d=>, and rspamd signs with d=${domain}${doubledHint(found.name, name, domain)}`,
+        }),
+      ];
     }
     return [finding('dkim', 'fail', `no DKIM key at ${name}: ${absence(r)}`, { evidence: seen(r), fix: publishIt })];
   }
@@ -535,22 +553,19 @@ export const checkDmarc: CheckFn = async (input) => {
     return [
       finding('dmarc', 'fail', `the record at ${name} is not read as DMARC: ${parsed.problems[0]?.message ?? 'it does not start with v=DMARC1'}`, {
         evidence: seen(r),
-        fix: `replace it with ${zoneLine(exp ?? { name, type: 'TXT', value: dmarcValue(input.answers), ttl: 3600 })} ("v=DMARC1" first, exactly so, no quotes inside)`,
+        fix: `replace it with ${recordLine(exp ?? { name, type: 'TXT', value: dmarcValue(input.answers), ttl: 3600 })} ("v=DMARC1" first, exactly so, no quotes inside)`,
       }),
     ];
   }
   if (dmarcs.length === 0) {
-    if (host !== domain) {
-      const altName = dmarcName(host);
-      const alt = await input.lookup.ask(altName, 'TXT');
-      if (txtValues(alt).some(looksLikeDmarc)) {
-        return [
-          finding('dmarc', 'fail', `no DMARC record at ${name}: found at ${altName}, must be at ${name}`, {
-            evidence: `${seen(r)}\n${seen(alt)}`,
-            fix: `${publish(exp)}; receivers look up _dmarc.<the From domain>, and mail comes from @${domain}`,
-          }),
-        ];
-      }
+    const found = await findElsewhere(input, misplacedNames(name, domain, host, dmarcName(host)), looksLikeDmarc);
+    if (found) {
+      return [
+        finding('dmarc', 'fail', `no DMARC record at ${name}: found at ${found.name}, must be at ${name}`, {
+          evidence: `${seen(r)}\n${seen(found.result)}`,
+          fix: `${publish(exp)}; receivers look up _dmarc.<the From domain>, and mail comes from @${domain}${doubledHint(found.name, name, domain)}`,
+        }),
+      ];
     }
     return [finding('dmarc', 'fail', `no DMARC record at ${name}: ${r.kind === 'answer' ? 'no TXT starting with v=DMARC1' : absence(r)}`, { evidence: seen(r), fix: publish(exp) })];
   }
@@ -589,7 +604,7 @@ export const checkDmarc: CheckFn = async (input) => {
   return [
     finding('dmarc', status, `DMARC at ${name}: ${first?.message ?? 'problems'}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`, {
       evidence: `${seen(r)}\nproblems:\n${problems.map((p) => `  ${p.severity}: ${p.message}`).join('\n')}`,
-      fix: `publish instead: ${zoneLine(exp ?? { name, type: 'TXT', value: dmarcValue(input.answers), ttl: 3600 })}`,
+      fix: `publish instead: ${recordLine(exp ?? { name, type: 'TXT', value: dmarcValue(input.answers), ttl: 3600 })}`,
     }),
   ];
 };
@@ -611,7 +626,7 @@ export const checkWildcard: CheckFn = async (input) => {
     const cname = addr.find((x) => x.type === 'CNAME');
     return [
       finding('wildcard', 'fail', `a wildcard record answers for names that do not exist: ${probe} resolves${cname && cname.type === 'CNAME' ? ` (CNAME to ${cname.target})` : ''} to ${addr.filter((x) => x.type === 'A' || x.type === 'AAAA').map((x) => (x.type === 'A' || x.type === 'AAAA' ? x.address : '')).join(', ') || 'something'}`, {
-        evidence: addr.map(formatRecord).join('\n'),
+        evidence: [...new Set(addr.map(formatRecord))].join('\n'),
         fix: `delete the wildcard record (*.${domain}) at your DNS provider (some, like Vultr, create one by default); it also makes localhost.${domain} resolve`,
       }),
     ];
@@ -650,7 +665,7 @@ export const checkLocalhost: CheckFn = async (input) => {
     if (outside.length > 0) {
       out.push(
         finding('localhost', 'fail', `${name} resolves to ${outside.join(', ')}${cname ? ` (through a CNAME to ${cname}, probably a wildcard)` : ''}: a program that looks up "localhost" with "search ${domain}" may reach the public address`, {
-          evidence: `${seen(a)}\n${seen(aaaa)}`,
+          evidence: [...new Set(`${seen(a)}\n${seen(aaaa)}`.split('\n'))].join('\n'),
           fix: `delete the wildcard (*.${name.slice('localhost.'.length)}) or the record at ${name}; keep "127.0.0.1 localhost" and "::1 localhost" in /etc/hosts`,
         }),
       );

@@ -299,13 +299,18 @@ function exchangeUdp(q: Question, edns: boolean): Promise<Outcome> {
       if (attempt >= q.attempts) return giveUp();
       attempt++;
       const msg = encodeQuery(q, newId(ids), edns);
-      socket.send(msg, q.server.port, q.server.host, (err) => {
+      socket.send(msg, (err) => {
         if (err) finish({ kind: 'error', message: `cannot send to ${serverLabel(q.server)}: ${err.message}` });
       });
       timer = setTimeout(send, q.timeoutMs);
     };
 
-    socket.on('error', (err) => finish({ kind: 'error', message: `UDP: ${err.message}` }));
+    // connected: the kernel drops datagrams from other sources, and an ICMP "port unreachable"
+    // surfaces as ECONNREFUSED at once instead of a timeout
+    socket.on('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      finish({ kind: 'error', message: code === 'ECONNREFUSED' ? `nothing answers on ${serverLabel(q.server)} (UDP port unreachable)` : `UDP: ${err.message}` });
+    });
     socket.on('message', (buf, rinfo) => {
       if (!sameAddress(rinfo.address, q.server.host) || rinfo.port !== q.server.port) {
         ignored++;
@@ -322,7 +327,7 @@ function exchangeUdp(q: Question, edns: boolean): Promise<Outcome> {
     });
     if (q.signal?.aborted) return giveUp();
     q.signal?.addEventListener('abort', onAbort);
-    socket.bind(0, () => send());
+    socket.connect(q.server.port, q.server.host, () => send());
   });
 }
 

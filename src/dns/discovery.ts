@@ -35,7 +35,8 @@ export function parseNameserverArg(value: string, defaultPort = 53): ParsedNames
   const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(v);
   if (bracket) {
     const host = bracket[1] ?? '';
-    if (!net.isIPv6(host)) return { ok: false, error: `--nameserver ${v}: "${host}" in brackets is not an IPv6 address` };
+    // IPv4 in brackets too: OpenBSD's resolv.conf writes "nameserver [127.0.0.1]:5353"
+    if (!net.isIP(host)) return { ok: false, error: `--nameserver ${v}: "${host}" in brackets is not an IP address` };
     if (bracket[2] === undefined) return { ok: true, spec: { host, port: defaultPort } };
     const port = parsePort(bracket[2], v);
     return typeof port === 'string' ? { ok: false, error: port } : { ok: true, spec: { host, port } };

@@ -31,7 +31,8 @@ const KNOWN = new Set(['v', 'p', 'sp', 'np', 'psd', 't', 'adkim', 'aspf', 'rua',
 
 /** A TXT value that was meant as DMARC (case or quotes wrong included). */
 export function looksLikeDmarc(value: string): boolean {
-  return /^v\s*=\s*dmarc/i.test(withoutQuotes(value));
+  const v = withoutQuotes(value);
+  return /^v\s*=\s*dmarc/i.test(v) || /(^|;)\s*v\s*=\s*DMARC1\s*(;|$)/i.test(v);
 }
 
 /** Receivers' selection rule: the first tag is v=DMARC1, exactly (RFC 9989 ABNF: %x44.4D.41.52.43.31). */

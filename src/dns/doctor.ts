@@ -5,10 +5,11 @@
  * flow polls: each expected record as each server publishes it, with the TTLs caches will keep.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import type { Answers } from '../answers/schema.js';
 import type { Finding, FindingStatus } from '../engine/types.js';
-import { negativeTtl, query, recordsOf, serverLabel, type DnsServer, type QueryOptions, type QueryResult } from './client.js';
+import { describeResult, negativeTtl, query, recordsOf, serverLabel, type DnsServer, type QueryOptions, type QueryResult } from './client.js';
 import {
   CHECK_IDS,
   consistencyFindings,
@@ -166,15 +167,21 @@ async function prepare(opts: DoctorOptions, asker: Asker, qopts: QueryOptions): 
   }
   authorities.set(auth.zone, Promise.resolve(auth.servers));
   const probes = await Promise.all(auth.servers.map(async (server) => ({ server, soa: await asker.ask(server, auth.zone, 'SOA') })));
-  const serversFor = async (name: string): Promise<DnsServer[]> => {
-    if (inZone(name, auth.zone)) return auth.servers;
-    // another zone (reverse DNS, an SPF include, a host name elsewhere): discover it once
-    const a = await discoverAuthority(name, resolvConf.nameservers, dopts);
-    if ('error' in a) return [];
-    let p = authorities.get(a.zone);
+  const byName = new Map<string, Promise<DnsServer[]>>();
+  const serversFor = (name: string): Promise<DnsServer[]> => {
+    const n = normalizeName(name);
+    if (inZone(n, auth.zone)) return Promise.resolve(auth.servers);
+    // another zone (reverse DNS, an SPF include, a host name elsewhere): discover it once per name
+    let p = byName.get(n);
     if (!p) {
-      p = Promise.resolve(a.servers);
-      authorities.set(a.zone, p);
+      p = discoverAuthority(n, resolvConf.nameservers, dopts).then((a) => {
+        if ('error' in a) return [];
+        const known = authorities.get(a.zone);
+        if (known) return known;
+        authorities.set(a.zone, Promise.resolve(a.servers));
+        return a.servers;
+      });
+      byName.set(n, p);
     }
     return p;
   };
@@ -198,7 +205,7 @@ function serverInfo(p: ServerProbe): ServerInfo {
     host: p.server.host,
     port: p.server.port,
     usable: serverUsable(p),
-    status: soa ? `SOA serial ${soa.serial}${p.soa.kind === 'answer' && !p.soa.authoritative ? ' (not authoritative)' : ''}` : p.soa.kind,
+    status: soa ? `SOA serial ${soa.serial}${p.soa.kind === 'answer' && !p.soa.authoritative ? ' (not authoritative)' : ''}` : describeResult(p.soa),
   };
   if (p.server.name) info.name = p.server.name;
   if (soa) info.serial = soa.serial;
@@ -247,6 +254,7 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
   const started = performance.now();
   const budget = opts.timeoutMs ?? 15000;
   const ctrl = new AbortController();
+  setMaxListeners(0, ctrl.signal); // every query in flight listens to the one budget
   const timer = setTimeout(() => ctrl.abort(), budget);
   try {
     const qopts = queryOptions(opts, ctrl.signal);
@@ -321,13 +329,14 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
 }
 
 async function localCheck(opts: DoctorOptions, asker: Asker): Promise<Finding[]> {
-  const paths: LocalPaths = { ...(opts.local || {}) };
+  const given: LocalPaths = opts.local || {};
+  const paths: LocalPaths = { ...given };
   if (paths.resolvConf === undefined && opts.resolvConfPath !== undefined) paths.resolvConf = opts.resolvConfPath;
   const input = await readLocalResolution(paths);
-  if (opts.resolvConf !== undefined && (opts.local === undefined || opts.local.resolvConf === undefined)) input.resolvConf = opts.resolvConf;
+  if (opts.resolvConf !== undefined && given.resolvConf === undefined) input.resolvConf = opts.resolvConf;
   const dnsAnswers = new Map<string, string[]>();
-  // Only when localhost is not pinned in /etc/hosts does DNS matter: ask the system resolver then.
-  if (!/^\s*[0-9a-f.:]+\s+(.*\s)?localhost(\s|$)/im.test(input.hosts)) {
+  // What DNS says for localhost.<search domain>, through the system resolver, as libc would ask it.
+  {
     const resolvers = parseResolvConf(input.resolvConf).nameservers;
     await Promise.all(
       localhostSearchNames(input.resolvConf).map(async (name) => {
@@ -420,18 +429,20 @@ function present(e: ExpectedRecord, r: QueryResult): boolean {
 export async function recordsByServer(opts: Omit<DoctorOptions, 'local'>): Promise<PublishedSnapshot> {
   const budget = opts.timeoutMs ?? 15000;
   const ctrl = new AbortController();
+  setMaxListeners(0, ctrl.signal); // every query in flight listens to the one budget
   const timer = setTimeout(() => ctrl.abort(), budget);
   try {
     const qopts = queryOptions(opts, ctrl.signal);
     const asker = new Asker(qopts);
     const prep = await prepare(opts, asker, qopts);
     const host = normalizeName(opts.answers.hostname);
-    const usableMain = prep.probes.filter(serverUsable).map((p) => p.server);
+    // every server of the zone, usable or not: a dead one shows as 'no-answer' on each row
+    const mainServers = prep.probes.map((p) => p.server);
     const expected = expectedRecords(opts.answers, opts.dkimPublicKeyPem);
     const records = await Promise.all(
       expected.map(async (e): Promise<PublishedRecord> => {
         const inMain = prep.mode === 'given' || (prep.zone !== undefined && inZone(e.name, prep.zone));
-        const servers = inMain ? (prep.mode === 'given' ? prep.probes.map((p) => p.server) : usableMain) : await prep.serversFor(e.name);
+        const servers = inMain ? mainServers : await prep.serversFor(e.name);
         const results = await Promise.all(servers.map((s) => asker.ask(s, e.name, e.type)));
         const views = results.map((r): RecordAtServer => {
           const own = recordsOf(r, e.type).filter((x) => x.name === e.name || e.type !== 'TXT');
@@ -491,11 +502,13 @@ export async function waitForRecords(opts: WaitOptions): Promise<PublishedSnapsh
     const done = until === 'agree' ? snap.allAgree && snap.problems.length === 0 : snap.allAgree && snap.allOk && snap.problems.length === 0;
     if (done || Date.now() >= deadline || opts.signal?.aborted) return snap;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.min(opts.intervalMs ?? 5000, Math.max(0, deadline - Date.now())));
-      opts.signal?.addEventListener('abort', () => {
+      const done = (): void => {
         clearTimeout(t);
+        opts.signal?.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(done, Math.min(opts.intervalMs ?? 5000, Math.max(0, deadline - Date.now())));
+      opts.signal?.addEventListener('abort', done, { once: true });
     });
   }
 }

@@ -49,10 +49,12 @@ export function dmarcName(domain: string): string {
 }
 
 /** DMARC per RFC 9989: no pct/rf/ri (removed); rua only when reports are wanted. */
-export function dmarcValue(answers: Pick<Answers, 'dmarcPolicy' | 'dmarcReports'>): string {
+export function dmarcValue(answers: Pick<Answers, 'dmarcPolicy' | 'dmarcReports'> & { domain?: string }): string {
   const parts = ['v=DMARC1', `p=${answers.dmarcPolicy}`];
-  const rua = answers.dmarcReports?.trim();
-  if (rua) parts.push(`rua=${rua.startsWith('mailto:') ? rua : `mailto:${rua}`}`);
+  let rua = answers.dmarcReports?.trim().replace(/^mailto:/i, '');
+  // a bare local user receives at the mail domain
+  if (rua && !rua.includes('@') && answers.domain) rua = `${rua}@${normalizeName(answers.domain)}`;
+  if (rua) parts.push(`rua=mailto:${rua}`);
   return parts.join('; ');
 }
 

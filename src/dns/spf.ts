@@ -260,6 +260,9 @@ export interface LookupCount {
   tree: string[];
 }
 
+/** A hostile or broken tree of includes must not turn one check into thousands of queries. */
+const MAX_RECORDS_FOLLOWED = 50;
+
 /** Counts DNS-querying terms recursively (RFC 7208 §4.6.4), following include and redirect. */
 export async function countSpfLookups(record: string, dns: SpfDns, maxDepth = 10): Promise<LookupCount> {
   const out: LookupCount = { lookups: 0, problems: [], tree: [] };
@@ -280,6 +283,10 @@ export async function countSpfLookups(record: string, dns: SpfDns, maxDepth = 10
         continue;
       }
       seen.add(key);
+      if (seen.size > MAX_RECORDS_FOLLOWED) {
+        if (seen.size === MAX_RECORDS_FOLLOWED + 1) out.problems.push({ severity: 'fail', message: `more than ${MAX_RECORDS_FOLLOWED} records are included; not followed further` });
+        continue;
+      }
       if (depth >= maxDepth) {
         out.problems.push({ severity: 'fail', message: `includes nest deeper than ${maxDepth}` });
         continue;

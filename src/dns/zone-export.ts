@@ -20,6 +20,11 @@ export function zoneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value' | 'tt
   return `${r.name}.\t${r.ttl}\tIN\t${r.type}\t${zoneData(r)}`;
 }
 
+/** The same with single spaces: for messages, where tabs would be odd. */
+export function recordLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value' | 'ttl'>): string {
+  return `${r.name}. ${r.ttl} IN ${r.type} ${zoneData(r)}`;
+}
+
 /** A one-line form for messages: TXT as one quoted string even when long. */
 export function recordOneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value'>): string {
   return `${r.name}. ${r.type} ${r.type === 'TXT' ? quoteTxtString(r.value) : r.value}`;
@@ -50,12 +55,33 @@ function pad(s: string, n: number): string {
   return s + ' '.repeat(Math.max(0, n - s.length));
 }
 
+/** Greedy word wrap; a word longer than the width (a base64 key) is cut. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (candidate.length <= width) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') out.push(line);
+    line = word;
+    while (line.length > width) {
+      out.push(line.slice(0, width));
+      line = line.slice(width);
+    }
+  }
+  out.push(line);
+  return out;
+}
+
 /** An aligned table; TXT values that do not fit are wrapped onto continuation lines. */
 export function recordsTable(records: readonly ExpectedRecord[], width = 100): string[] {
   const rows = records.map((r) => ({
     type: r.type,
     name: r.name,
-    value: r.type === 'TXT' ? r.value : r.value,
+    value: r.value,
     where: r.where === 'zone' ? 'your DNS zone' : 'hosting provider (rDNS)',
   }));
   const wType = Math.max(4, ...rows.map((r) => r.type.length));
@@ -65,8 +91,7 @@ export function recordsTable(records: readonly ExpectedRecord[], width = 100): s
   const out = [`${pad('TYPE', wType)}  ${pad('NAME', wName)}  ${pad('WHERE', wWhere)}  VALUE`];
   out.push(`${'-'.repeat(wType)}  ${'-'.repeat(wName)}  ${'-'.repeat(wWhere)}  ${'-'.repeat(Math.min(wValue, 40))}`);
   for (const r of rows) {
-    const chunks: string[] = [];
-    for (let i = 0; i < r.value.length; i += wValue) chunks.push(r.value.slice(i, i + wValue));
+    const chunks = wrap(r.value, wValue);
     chunks.forEach((c, i) => {
       out.push(i === 0 ? `${pad(r.type, wType)}  ${pad(r.name, wName)}  ${pad(r.where, wWhere)}  ${c}` : `${' '.repeat(wType + wName + wWhere + 6)}${c}`);
     });

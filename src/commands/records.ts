@@ -1,0 +1,43 @@
+/**
+ * `mail-wizard records`: what to publish in DNS, as zone-file lines to paste (long TXT values split
+ * into 255-byte strings), as a table, or as JSON. Before setup has made the DKIM key, the DKIM
+ * record is shown with a placeholder and a note.
+ */
+import type { Answers } from '../answers/schema.js';
+import { expectedRecords } from '../dns/expected.js';
+import { recordsJson, recordsTable, zoneLines } from '../dns/zone-export.js';
+
+export interface RecordsOptions {
+  answers: Answers;
+  format: 'zone' | 'table' | 'json';
+  dkimPublicKeyPem?: string;
+  out: NodeJS.WritableStream;
+}
+
+export async function recordsCommand(opts: RecordsOptions): Promise<number> {
+  const write = (s: string): void => void opts.out.write(`${s}\n`);
+  const records = expectedRecords(opts.answers, opts.dkimPublicKeyPem);
+  const notes: string[] = [];
+  if (records.some((r) => r.placeholder)) {
+    notes.push('The DKIM key does not exist yet: setup creates it (step dkim). Run `mail-wizard records` again afterwards to get the real DKIM record.');
+  }
+  notes.push('Reverse DNS (PTR) is set by whoever owns the IP addresses: your hosting provider\'s panel or a support ticket.');
+  switch (opts.format) {
+    case 'json':
+      write(JSON.stringify({ records: recordsJson(records), notes }, null, 2));
+      break;
+    case 'table':
+      for (const line of recordsTable(records)) write(line);
+      write('');
+      for (const n of notes) write(`note: ${n}`);
+      break;
+    case 'zone':
+      for (const line of zoneLines(records)) write(line);
+      if (records.some((r) => r.placeholder)) {
+        write('');
+        write(`; note: ${notes[0]}`);
+      }
+      break;
+  }
+  return 0;
+}

@@ -1,0 +1,133 @@
+/** Expected records and their export: zone lines, table, JSON, and the records command. */
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { recordsCommand } from '../../src/commands/records.js';
+import { splitTxtValue } from '../../src/dkim/record.js';
+import { DKIM_PLACEHOLDER, dmarcValue, expandIPv6, expectedRecords, reverseName } from '../../src/dns/expected.js';
+import { recordsJson, recordsTable, zoneData, zoneLines } from '../../src/dns/zone-export.js';
+import { answersFor } from './zones.js';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 4096 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const answers = answersFor('example.org', 10, { ipv6: '2001:db8::10' });
+
+function sink(): { out: NodeJS.WritableStream; text: () => string } {
+  let text = '';
+  return { out: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream, text: () => text };
+}
+
+describe('names and values', () => {
+  it.each([
+    ['192.0.2.10', '10.2.0.192.in-addr.arpa'],
+    ['2001:db8::10', '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'],
+    ['2001:DB8:0:0:0:0:0:1', '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'],
+  ])('reverseName(%s)', (ip, name) => expect(reverseName(ip)).toBe(name));
+
+  it('expandIPv6 handles :: anywhere and an IPv4 tail', () => {
+    expect(expandIPv6('::1')).toBe('0000:0000:0000:0000:0000:0000:0000:0001');
+    expect(expandIPv6('2001:db8::')).toBe('2001:0db8:0000:0000:0000:0000:0000:0000');
+    expect(expandIPv6('::ffff:192.0.2.1')).toBe('0000:0000:0000:0000:0000:ffff:c000:0201');
+  });
+
+  it('DMARC is generated per RFC 9989: no pct, rf or ri; mailto: added once', () => {
+    expect(dmarcValue({ dmarcPolicy: 'reject', dmarcReports: 'dmarc@example.org' })).toBe('v=DMARC1; p=reject; rua=mailto:dmarc@example.org');
+    expect(dmarcValue({ dmarcPolicy: 'none', dmarcReports: 'mailto:d@example.org' })).toBe('v=DMARC1; p=none; rua=mailto:d@example.org');
+    expect(dmarcValue({ dmarcPolicy: 'quarantine' })).toBe('v=DMARC1; p=quarantine');
+    expect(dmarcValue({ dmarcPolicy: 'reject', dmarcReports: 'alice', domain: 'example.org' })).toBe('v=DMARC1; p=reject; rua=mailto:alice@example.org');
+    expect(dmarcValue({ dmarcPolicy: 'quarantine', dmarcReports: 'x@y.org' })).not.toMatch(/pct|rf=|ri=/);
+  });
+
+  it('expected records: MX, A, AAAA, SPF at domain and host, DKIM, DMARC, both PTRs', () => {
+    const r = expectedRecords(answers, pem);
+    expect(r.map((x) => `${x.check} ${x.name} ${x.type} ${x.type === 'TXT' ? x.value.slice(0, 20) : x.value}`)).toEqual([
+      'mx example.org MX 10 mail.example.org.',
+      'a mail.example.org A 192.0.2.10',
+      'aaaa mail.example.org AAAA 2001:db8::10',
+      'spf example.org TXT v=spf1 mx -all',
+      'spf mail.example.org TXT v=spf1 a -all',
+      'dkim mw._domainkey.example.org TXT v=DKIM1; k=rsa; p=MI',
+      'dmarc _dmarc.example.org TXT v=DMARC1; p=quaranti',
+      'ptr 10.2.0.192.in-addr.arpa PTR mail.example.org.',
+      `ptr ${reverseName('2001:db8::10')} PTR mail.example.org.`,
+    ]);
+    expect(r.filter((x) => x.where === 'provider').map((x) => x.type)).toEqual(['PTR', 'PTR']);
+  });
+
+  it('no key yet: a placeholder, flagged', () => {
+    const dkim = expectedRecords(answers).find((x) => x.check === 'dkim');
+    expect(dkim?.value).toBe(DKIM_PLACEHOLDER);
+    expect(dkim?.placeholder).toBe(true);
+  });
+});
+
+describe('TXT splitting', () => {
+  it('splits into ≤255-byte strings that concatenate to the value', () => {
+    const v = expectedRecords(answers, pem).find((x) => x.check === 'dkim')!.value;
+    const parts = splitTxtValue(v);
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.every((p) => Buffer.byteLength(p) <= 255)).toBe(true);
+    expect(parts.join('')).toBe(v);
+  });
+
+  it('never splits inside a UTF-8 character', () => {
+    const v = 'é'.repeat(300);
+    const parts = splitTxtValue(v);
+    expect(parts.every((p) => Buffer.byteLength(p) <= 255)).toBe(true);
+    expect(parts.join('')).toBe(v);
+    expect(splitTxtValue('')).toEqual(['']);
+  });
+
+  it('zone data: short values one string, long ones in parentheses, quotes escaped', () => {
+    expect(zoneData({ type: 'TXT', value: 'v=spf1 mx -all' })).toBe('"v=spf1 mx -all"');
+    expect(zoneData({ type: 'TXT', value: 'a"b\\c' })).toBe('"a\\"b\\\\c"');
+    const long = zoneData({ type: 'TXT', value: 'x'.repeat(600) });
+    expect(long.startsWith('( "')).toBe(true);
+    expect(long.match(/"x+"/g)?.map((s) => s.length - 2)).toEqual([255, 255, 90]);
+  });
+});
+
+describe('exports', () => {
+  it('zone lines: every record, provider PTRs apart, comments that say where', () => {
+    const lines = zoneLines(expectedRecords(answers, pem)).join('\n');
+    expect(lines).toContain('example.org.\t3600\tIN\tMX\t10 mail.example.org.');
+    expect(lines).toContain('mw._domainkey.example.org.\t3600\tIN\tTXT\t( "v=DKIM1; k=rsa; p=');
+    expect(lines).toMatch(/; Reverse DNS \(PTR\)[^\n]*\n[^\n]*hosting provider|panel/);
+    expect(lines).toContain('10.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tmail.example.org.');
+  });
+
+  it('table: aligned, long values wrapped (IPv4-only names fit 100 columns)', () => {
+    const t = recordsTable(expectedRecords({ ...answers, ipv6: undefined }, pem), 100);
+    expect(t[0]).toMatch(/^TYPE\s+NAME\s+WHERE\s+VALUE$/);
+    expect(t.every((l) => l.length <= 100)).toBe(true);
+    expect(t.filter((l) => l.startsWith(' ')).join('').replace(/\s+/g, '')).toContain(expectedRecords(answers, pem).find((x) => x.check === 'dkim')!.value.slice(-40));
+  });
+
+  it('json: strings for TXT, zoneLine for each', () => {
+    const j = recordsJson(expectedRecords(answers, pem));
+    const dkim = j.find((x) => x.check === 'dkim');
+    expect(dkim?.strings?.join('')).toBe(dkim?.value);
+    expect(j.every((x) => x.zoneLine.startsWith(`${x.name}.`))).toBe(true);
+  });
+});
+
+describe('recordsCommand', () => {
+  it.each(['zone', 'table', 'json'] as const)('%s without a key: placeholder and a note that setup creates it', async (format) => {
+    const s = sink();
+    expect(await recordsCommand({ answers, format, out: s.out })).toBe(0);
+    expect(s.text()).toContain('PUBLIC-KEY');
+    expect(s.text()).toContain('setup creates it');
+  });
+
+  it('zone with a key: no placeholder, and the key is there', async () => {
+    const s = sink();
+    await recordsCommand({ answers, format: 'zone', dkimPublicKeyPem: pem, out: s.out });
+    expect(s.text()).not.toContain('PUBLIC-KEY');
+    expect(s.text()).toContain('v=DKIM1; k=rsa; p=MII');
+  });
+
+  it('json parses and lists the records', async () => {
+    const s = sink();
+    await recordsCommand({ answers, format: 'json', dkimPublicKeyPem: pem, out: s.out });
+    const j = JSON.parse(s.text()) as { records: Array<{ type: string }> };
+    expect(j.records.map((r) => r.type)).toEqual(['MX', 'A', 'AAAA', 'TXT', 'TXT', 'TXT', 'TXT', 'PTR', 'PTR']);
+  });
+});
