@@ -62,6 +62,13 @@ function savedAnswersPath(opts: CommonOptions): string {
   return opts.root ? path.join(path.resolve(opts.root), DEFAULT_ANSWERS_PATH) : DEFAULT_ANSWERS_PATH;
 }
 
+/** --nameserver checked before anything is asked; the demo asks nobody unless servers are given. */
+export function dnsSettings(opts: CommonOptions): DnsSettings {
+  const { errors } = parseNameserverArgs(opts.nameserver);
+  if (errors.length) throw new InputError(errors);
+  return { nameservers: opts.nameserver, offline: opts.demo && opts.nameserver.length === 0 };
+}
+
 export async function resolveTarget(opts: CommonOptions, mode: Mode | 'check', answers: Answers): Promise<Target> {
   if (opts.root && !fs.existsSync(opts.root)) throw new InputError([`--root: ${JSON.stringify(opts.root)} is not a directory`]);
   if (opts.platform !== undefined && !isPlatformName(opts.platform)) {
@@ -84,9 +91,7 @@ export async function resolveTarget(opts: CommonOptions, mode: Mode | 'check', a
   if (!platform && opts.demo) platform = PLATFORMS.openbsd;
   if (!platform) throw new InputError(['cannot tell the platform of this machine: give --platform openbsd or --platform debian']);
 
-  const { errors } = parseNameserverArgs(opts.nameserver);
-  if (errors.length) throw new InputError(errors);
-  const dns: DnsSettings = { nameservers: opts.nameserver, offline: opts.demo };
+  const dns = dnsSettings(opts);
   if (mode === 'dry-run') {
     const recorder = new RecorderHost(base);
     return { answers, dns, platform, host: recorder, recorder, facts: await gatherFacts(recorder, platform) };

@@ -116,6 +116,8 @@ describe('bad input', () => {
     [['setup', '--demo', '--yes'], '--demo describes example.org'],
     [['setup', '--demo'], 'setup cannot ask before replacing files here (not a terminal): add --yes'],
     [['check', 'everything', '--demo'], 'check: unknown area "everything"'],
+    [['check', 'dns', '--demo', '--nameserver', 'bad host'], '--nameserver bad host: "bad host" is neither an IP address nor a host name'],
+    [['records', '--demo', '--format', 'bind'], '--format: "bind" is not zone, table or json'],
   ])('%j → exit 2: %s', async (args, message) => {
     const { code, stderr } = await cli(args);
     expect(code).toBe(2);
@@ -128,6 +130,16 @@ describe('bad input', () => {
     const { code, stderr } = await cli(['plan', '--answers', file]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/not valid JSON/);
+  });
+});
+
+describe('records --demo', () => {
+  it('prints zone lines to paste, with the DKIM placeholder explained', async () => {
+    const { code, stdout } = await cli(['records', '--demo']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('example.org.\t3600\tIN\tMX\t10 mail.example.org.');
+    expect(stdout).toContain('_dmarc.example.org.\t3600\tIN\tTXT\t"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"');
+    expect(stdout).toMatch(/setup creates it/);
   });
 });
 
