@@ -29,6 +29,25 @@ const MAILBOXES: [string, string, string?][] = [
   ['Archive', '\\Archive'],
 ];
 
+/** The listeners: the same in both grammars. */
+const SERVICES = `service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+
+# smtpd delivers as the recipient's user, so every user must be able to connect.
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+`;
+
 function mailboxes(indent: string, extra: (name: string) => string[] = () => []): string {
   return MAILBOXES.map(([name, use, expunge]) =>
     [
@@ -84,23 +103,7 @@ namespace inbox {
 ${mailboxes('  ')}
 }
 
-service imap-login {
-  inet_listener imap {
-    port = 143
-  }
-  inet_listener imaps {
-    port = 993
-    ssl = yes
-  }
-}
-
-# smtpd delivers as the recipient's user, so every user must be able to connect.
-service lmtp {
-  unix_listener lmtp {
-    mode = 0666
-  }
-}
-
+${SERVICES}
 protocol lmtp {
   mail_plugins = $mail_plugins sieve
 }
@@ -173,23 +176,7 @@ ${mailboxes('  ', spamScript)}
   }
 }
 
-service imap-login {
-  inet_listener imap {
-    port = 143
-  }
-  inet_listener imaps {
-    port = 993
-    ssl = yes
-  }
-}
-
-# smtpd delivers as the recipient's user, so every user must be able to connect.
-service lmtp {
-  unix_listener lmtp {
-    mode = 0666
-  }
-}
-
+${SERVICES}
 protocol lmtp {
   mail_plugins {
     sieve = yes
