@@ -99,7 +99,8 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
     await fs.mkdir(path.dirname(platform.paths.redisPidFile), { recursive: true });
     const sock = path.join(root, 'redis.sock');
     const { spawn } = await import('node:child_process');
-    const child = spawn('/usr/bin/redis-server', [file, '--port', '0', '--unixsocket', sock, '--daemonize', 'no', '--syslog-enabled', 'no', '--logfile', '']);
+    // --save "": on SIGTERM Redis would otherwise insist on saving first, and refuse to exit when it cannot.
+    const child = spawn('/usr/bin/redis-server', [file, '--port', '0', '--unixsocket', sock, '--daemonize', 'no', '--syslog-enabled', 'no', '--logfile', '', '--save', '']);
     let log = '';
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     const ready = await new Promise<boolean>((resolve) => {
@@ -112,7 +113,9 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
       });
       child.on('exit', () => resolve(false));
     });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await exited;
     expect(ready, log).toBe(true);
   }, 20_000);
 });
