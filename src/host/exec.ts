@@ -18,6 +18,14 @@ export async function execArgv(argv: string[], options: RunOptions): Promise<Run
     extendEnv: true,
     stripFinalNewline: false,
   });
+  // An init script that starts a daemon returns while the daemon keeps the script's stdout/stderr
+  // open (Dovecot and Rspamd on Debian do): wait for the command itself, not for end-of-file.
+  child.on('exit', () => {
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, 200).unref();
+  });
   if (options.onOutput) {
     const forward = (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'));
     child.stdout?.on('data', forward);

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 suite=trixie
+hostname=debian # what the Debian installer proposes: a fresh box's host name before the wizard
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${MW_STACK_CACHE:-$here/.cache}
 force=0
@@ -72,6 +73,8 @@ for old in "$cache"/.tmp-*; do
 done
 
 mirror=${MW_MIRROR:-$(find_mirror)}
+# Downloaded .debs are kept across builds: a changed package list then fetches only what is new.
+mkdir -p "$cache/debs"
 tmp=$(mktemp -d "$cache/.tmp-$suite-XXXXXX")
 cleanup() {
   local rc=$?
@@ -85,20 +88,24 @@ log "debootstrap $suite from $mirror into $tmp"
 log "packages: $packages"
 
 # Own mount and PID namespaces: the /proc and /sys that debootstrap mounts, and any daemon a
-# postinst might start, vanish with debootstrap instead of lingering on this machine.
-unshare --mount --pid --fork --kill-child --propagation private -- \
+# postinst might start, vanish with debootstrap instead of lingering on this machine. Own UTS
+# namespace: postinsts that read the host name (ssl-cert's snakeoil certificate) see the root's
+# neutral one, not this machine's.
+unshare --mount --pid --uts --fork --kill-child --propagation private -- \
+  sh -c 'hostname "$0" && exec "$@"' "$hostname" \
   debootstrap --variant=minbase --components=main --include="$packages" \
-  "$suite" "$tmp" "$mirror" >&2
+  --cache-dir="$cache/debs" "$suite" "$tmp" "$mirror" >&2
 log "debootstrap took $(since "$t0") s"
 
 # debootstrap copies this machine's hostname and resolver; neither means anything in the test
 # host (whose network is two namespaces), so give every root the same neutral ones. With no
 # "nameserver" line the resolver asks 127.0.0.1, which fails fast inside the namespace.
-echo debian >"$tmp/etc/hostname"
+echo "$hostname" >"$tmp/etc/hostname"
 printf '# test host: no resolver (tests write their own)\n' >"$tmp/etc/resolv.conf"
 # Downloaded .debs are only weight for every per-test copy.
 rm -f "$tmp"/var/cache/apt/archives/*.deb
-# Daemons must be startable later: no policy-rc.d may survive the build.
+# debootstrap writes its own policy-rc.d (deny every start) and removes it at the end; make sure
+# none survives, or init scripts could not start daemons later.
 rm -f "$tmp/usr/sbin/policy-rc.d"
 
 log "versions: $(chroot "$tmp" dpkg-query -W -f '${Package}=${Version} ' \

@@ -78,6 +78,15 @@ describe.skipIf(problem !== null)('test host', () => {
     expect(ok(await host.exec(['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toContain(`${host.serverAddress}/24`);
   });
 
+  it('returns from init scripts whose daemon keeps stderr, and keeps their syslog', async () => {
+    // dovecot's master keeps the caller's stderr open: a piped exec would wait for ever.
+    ok(await host.exec(['/etc/init.d/dovecot', 'start'], { timeoutMs: 30_000 }));
+    ok(await host.exec(['logger', '-t', 'mwtest', 'hello']));
+    const syslog = (await host.readFile('/var/log/syslog')) ?? '';
+    expect(syslog).toMatch(/dovecot: master: Dovecot v2\.4/);
+    expect(syslog).toMatch(/mwtest: hello/);
+  });
+
   it('reaches the server from outside and outside from the server over the veth', async () => {
     for (const [from, to, address] of [
       [host.outside, host.server, host.serverAddress],
@@ -104,11 +113,13 @@ describe.skipIf(problem !== null)('test host', () => {
 
   it('stop() kills every process and removes namespaces and files', async () => {
     const other = await startTestHost();
-    ok(await other.exec(['sh', '-c', 'sleep 1000 >/dev/null 2>&1 &']));
+    // A daemon-like process that outlives the command that started it (and a unique marker).
+    const marker = String(100_000 + Math.floor(Math.random() * 800_000));
+    ok(await other.exec(['sh', '-c', `sleep ${marker} >/dev/null 2>&1 &`]));
     expect(existsSync(other.dir)).toBe(true);
     await other.stop();
     expect((await execa('ip', ['netns', 'list'])).stdout).not.toContain(other.id);
-    expect((await execa('pgrep', ['-f', 'sleep 1000'], { reject: false })).exitCode).toBe(1);
+    expect((await execa('pgrep', ['-f', `sleep ${marker}`], { reject: false })).exitCode).toBe(1);
     expect(existsSync(other.dir)).toBe(false);
     await other.stop(); // idempotent
   }, 60_000);

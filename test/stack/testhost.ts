@@ -10,6 +10,7 @@
  * namespaces. Commands run chrooted in the machine with a clean environment. See machine.sh.
  */
 import { execa, type ResultPromise } from 'execa';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -239,26 +240,35 @@ class BootedMachine implements Machine {
     if (!this.pid1) throw new Error(`machine ${this.netns} is not running`);
     const timeoutMs = options.timeoutMs ?? 60_000;
     const env = { PATH, HOME: '/root', LANG: 'C.UTF-8', ...options.env };
-    // Output goes to files, not pipes: a daemon started by an init script may keep its inherited
-    // stdout open for ever, and a pipe would then never reach end-of-file.
+    const args = [`--target=${this.pid1}`, '--mount', '--uts', '--ipc', '--net', '--pid', '--root', '--wd', '--',
+      '/usr/bin/env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      // timeout inside the machine: killing nsenter alone would leave the command running.
+      'timeout', '-k', '5', `${timeoutMs / 1000}s`, ...argv];
+    // Output goes to real files (their descriptors, not pipes, and not execa's {file}, which pipes
+    // too): daemons started by init scripts (dovecot, rspamd) keep the caller's stderr open for
+    // ever, so a pipe would never reach end-of-file and the call would never return.
     const io = path.join(this.dir, `io-${++this.seq}`);
+    const [out, err] = await Promise.all([fs.open(`${io}.out`, 'w'), fs.open(`${io}.err`, 'w')]);
     const started = performance.now();
-    const r = await execa(
-      '/usr/bin/nsenter',
-      [`--target=${this.pid1}`, '--mount', '--uts', '--ipc', '--net', '--pid', '--root', '--wd', '--',
-        '/usr/bin/env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        // timeout inside the machine: killing nsenter alone would leave the command running.
-        'timeout', '-k', '5', `${timeoutMs / 1000}s`, ...argv],
-      {
-        reject: false,
-        ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-        stdout: { file: `${io}.out` },
-        stderr: { file: `${io}.err` },
-        timeout: timeoutMs + 15_000,
+    let killed = false;
+    const status = await new Promise<{ code: number | null }>((resolve, reject) => {
+      const child = spawn('/usr/bin/nsenter', args, {
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', out.fd, err.fd],
         env: {},
-        extendEnv: false,
-      },
-    );
+      });
+      const timer = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, timeoutMs + 15_000);
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code });
+      });
+      // A command that does not read its input may exit first: EPIPE is not an error here.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
+    }).finally(() => Promise.all([out.close(), err.close()]));
     const read = async (file: string) => {
       const text = await fs.readFile(file, 'utf8').catch(() => '');
       await fs.rm(file, { force: true });
@@ -267,10 +277,10 @@ class BootedMachine implements Machine {
     const elapsed = performance.now() - started;
     return {
       argv,
-      exitCode: typeof r.exitCode === 'number' ? r.exitCode : null,
+      exitCode: status.code,
       stdout: await read(`${io}.out`),
       stderr: await read(`${io}.err`),
-      timedOut: r.timedOut || ((r.exitCode === 124 || r.exitCode === 137) && elapsed >= timeoutMs),
+      timedOut: killed || ((status.code === 124 || status.code === 137) && elapsed >= timeoutMs),
     };
   }
 

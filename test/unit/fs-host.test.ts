@@ -103,6 +103,13 @@ describe('commands through a host', () => {
     expect(missing.stderr).toBe('no-such-program-mail-wizard: command not found');
   });
 
+  it('returns when the command exits, even if a daemon it started keeps its output open', async () => {
+    const started = Date.now();
+    const result = await host.run(['sh', '-c', 'sleep 30 >&2 & echo started; exit 0'], { timeoutMs: 10_000 });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'started\n', timedOut: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('passes arguments as they are: no shell sees them', async () => {
     const result = await host.run(['printf', '%s|', '$(id)', '; rm -rf /', '`x`'], { timeoutMs: 5000 });
     expect(result.stdout).toBe('$(id)|; rm -rf /|`x`|');
