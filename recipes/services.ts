@@ -54,16 +54,25 @@ export const servicesStep: Step<DaemonState[]> = {
     for (const { daemon, enabled, running } of states) {
       if (!enabled) actions.push(service(daemon, 'enable'));
       if (!running) actions.push(service(daemon, 'start'));
-      else if (RESTART_AFTER[daemon].some((id) => ctx.changed.has(id))) actions.push(service(daemon, 'restart'));
+      else if (RESTART_AFTER[daemon].some((id) => ctx.changed.has(id))) {
+        for (const { op, argv } of ctx.platform.restart(daemon, ctx.facts)) {
+          actions.push({ type: 'service', name: ctx.platform.services[daemon], op, argv, timeoutMs: 60_000 });
+        }
+      }
     }
     return actions.length ? { actions } : { actions, reason: 'all daemons are enabled and running with the current configuration' };
   },
   verify: verifyServices,
 };
 
-const SETTLE_MS = 15_000;
+const SETTLE_MS = 20_000;
 
-async function verifyServices(ctx: Context): Promise<Finding[]> {
+/** Daemons take a moment after start (pid files, sockets, rspamd's first start): retry until they pass. */
+function verifyServices(ctx: Context): Promise<Finding[]> {
+  return eventually(() => checkServices(ctx));
+}
+
+async function checkServices(ctx: Context): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const daemon of DAEMONS) {
     const name = ctx.platform.services[daemon];
@@ -84,7 +93,7 @@ async function verifyServices(ctx: Context): Promise<Finding[]> {
   }
   if (ctx.host.kind === 'recorder') return findings;
   findings.push(await redisPing(ctx));
-  findings.push(...(await eventually(() => listenChecks(ctx))));
+  findings.push(...(await listenChecks(ctx)));
   return findings;
 }
 
@@ -111,7 +120,7 @@ async function listenChecks(ctx: Context): Promise<Finding[]> {
   const host = ctx.answers.hostname;
   const findings: Finding[] = [];
   for (const port of [25, 587]) {
-    const banner = await smtpBanner('127.0.0.1', port);
+    const banner = await smtpBanner('127.0.0.1', port, 10_000);
     findings.push(
       banner.ok
         ? { status: 'pass', check: `services.smtp-${port}`, summary: `SMTP greets on port ${port}`, evidence: banner.banner }
@@ -131,7 +140,6 @@ async function listenChecks(ctx: Context): Promise<Finding[]> {
   return findings;
 }
 
-/** Daemons take a moment after start: retry the network checks until they pass or time runs out. */
 async function eventually(check: () => Promise<Finding[]>): Promise<Finding[]> {
   const deadline = Date.now() + SETTLE_MS;
   for (;;) {

@@ -48,14 +48,13 @@ service lmtp {
 }
 `;
 
-function mailboxes(indent: string, extra: (name: string) => string[] = () => []): string {
+function mailboxes(indent: string): string {
   return MAILBOXES.map(([name, use, expunge]) =>
     [
       `${indent}mailbox ${name} {`,
       `${indent}  special_use = ${use}`,
       `${indent}  auto = subscribe`,
       ...(expunge ? [`${indent}  autoexpunge = ${expunge}`] : []),
-      ...extra(name).map((l) => `${indent}  ${l}`),
       `${indent}}`,
     ].join('\n'),
   ).join('\n');
@@ -133,10 +132,6 @@ function renderDovecot24(input: TemplateInput, version: string): string {
   const { platform } = input;
   const { cert, key } = tlsPaths(input);
   const sieve = platform.paths.sieveDir;
-  const spamScript = (name: string) =>
-    name === 'Junk'
-      ? ['sieve_script report-spam {', '  type = before', '  cause = copy', `  path = ${sieve}/report-spam.sieve`, '}']
-      : [];
   return `dovecot_config_version = 2.4.0
 dovecot_storage_version = 2.4.0
 
@@ -166,13 +161,22 @@ userdb passwd {
 
 namespace inbox {
   inbox = yes
-${mailboxes('  ', spamScript)}
-  imapsieve_from Junk {
-    sieve_script report-ham {
-      type = before
-      cause = copy
-      path = ${sieve}/report-ham.sieve
-    }
+${mailboxes('  ')}
+}
+
+# Spam learning: a message copied (moved) into Junk, or out of it.
+mailbox Junk {
+  sieve_script report-spam {
+    type = before
+    cause = copy
+    path = ${sieve}/report-spam.sieve
+  }
+}
+imapsieve_from Junk {
+  sieve_script report-ham {
+    type = before
+    cause = copy
+    path = ${sieve}/report-ham.sieve
   }
 }
 

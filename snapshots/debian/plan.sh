@@ -144,11 +144,6 @@ namespace inbox {
     special_use = \Junk
     auto = subscribe
     autoexpunge = 30d
-    sieve_script report-spam {
-      type = before
-      cause = copy
-      path = /etc/dovecot/sieve/report-spam.sieve
-    }
   }
   mailbox Sent {
     special_use = \Sent
@@ -163,12 +158,21 @@ namespace inbox {
     special_use = \Archive
     auto = subscribe
   }
-  imapsieve_from Junk {
-    sieve_script report-ham {
-      type = before
-      cause = copy
-      path = /etc/dovecot/sieve/report-ham.sieve
-    }
+}
+
+# Spam learning: a message copied (moved) into Junk, or out of it.
+mailbox Junk {
+  sieve_script report-spam {
+    type = before
+    cause = copy
+    path = /etc/dovecot/sieve/report-spam.sieve
+  }
+}
+imapsieve_from Junk {
+  sieve_script report-ham {
+    type = before
+    cause = copy
+    path = /etc/dovecot/sieve/report-ham.sieve
   }
 }
 

@@ -84,7 +84,10 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
   for (const step of steps) {
     const si = info(step);
     if (stopped) break;
-    if (toFix && !toFix.has(step.id)) {
+    // Repair walks the failing steps, and the steps that build on one it changed (the services
+    // step restarts a daemon whose configuration was just restored).
+    const dependsOnChange = (step.needs ?? []).some((id) => ctx.changed.has(id));
+    if (toFix && !toFix.has(step.id) && !dependsOnChange) {
       finish(si, 'ok', 'verified, nothing to repair');
       continue;
     }

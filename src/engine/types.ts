@@ -42,7 +42,7 @@ export interface RunAction {
 export interface ServiceAction {
   type: 'service';
   name: string;
-  op: 'enable' | 'start' | 'restart' | 'reload';
+  op: 'enable' | 'start' | 'stop' | 'restart' | 'reload';
   argv: string[];
   timeoutMs: number;
 }

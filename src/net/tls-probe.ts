@@ -70,7 +70,7 @@ export function tlsProbe(host: string, port: number, starttls: StartTls, servern
         secure.once('secureConnect', () => {
           const peer: PeerCertificate = secure.getPeerCertificate();
           const protocol = secure.getProtocol() ?? 'unknown';
-          secure.destroy();
+          secure.end(); // a clean close_notify, not a reset the daemon logs as an error
           if (!peer.raw) return finish({ ok: false, error: `${host}:${port} showed no certificate` });
           const x509 = new X509Certificate(peer.raw);
           finish({ ok: true, protocol, subject: x509.subject.replace(/\n/g, ', '), altNames: x509.subjectAltName ?? '', namesHost: x509.checkHost(servername) !== undefined });

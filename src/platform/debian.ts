@@ -2,18 +2,16 @@
  * Debian: the second platform (and the test host). OpenSMTPD from the opensmtpd package, services
  * through systemctl when PID 1 is systemd, else the init scripts (`service`, `update-rc.d`).
  */
-import type { Facts } from '../engine/types.js';
+import type { Facts, ServiceAction } from '../engine/types.js';
 import type { Daemon, Platform } from './types.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
 /** Where Debian's init scripts (and our redis.conf) keep each daemon's pid. */
-const PID_FILES: Record<Daemon, string> = {
-  smtpd: '/run/smtpd.pid',
+const PID_FILES: Partial<Record<Daemon, string>> = {
   dovecot: '/run/dovecot/master.pid',
   rspamd: '/run/rspamd/rspamd.pid',
   redis: '/run/redis/redis-server.pid',
-  httpd: '',
 };
 
 export const debian: Platform = {
@@ -68,10 +66,21 @@ export const debian: Platform = {
   packageQuery: (name) => ['dpkg-query', '--show', '--showformat=${db:Status-Status}\\n', name],
   install: (names) => ({ argv: ['apt-get', 'install', '-y', '--no-install-recommends', ...names], env: APT_ENV }),
   service: (daemon, op, facts) => serviceArgv(daemon, op, facts),
+  restart: (daemon, facts) =>
+    // The opensmtpd init script's restart does not wait for the old smtpd to exit, so its start
+    // finds the old pid and does nothing: stop and wait first, then start.
+    daemon === 'smtpd' && facts.serviceManager !== 'systemctl'
+      ? [
+          { op: 'stop', argv: ['start-stop-daemon', '--stop', '--oknodo', '--retry', 'TERM/15/KILL/5', '--pidfile', '/run/smtpd.pid'] },
+          { op: 'start', argv: serviceArgv(daemon, 'start', facts) },
+        ]
+      : [{ op: 'restart', argv: serviceArgv(daemon, 'restart', facts) }],
   serviceCheck: (daemon, facts) =>
     facts.serviceManager === 'systemctl'
       ? { argv: ['systemctl', 'is-active', '--quiet', debian.services[daemon]] }
-      : { pidFile: PID_FILES[daemon] },
+      : daemon === 'smtpd'
+        ? { argv: ['smtpctl', 'show', 'status'] } // portable smtpd writes no pid file; its control socket answers
+        : { pidFile: PID_FILES[daemon] ?? `/run/${debian.services[daemon]}.pid` },
   serviceEnabledCheck: (daemon, facts) =>
     facts.serviceManager === 'systemctl'
       ? { argv: ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]] }
@@ -81,7 +90,7 @@ export const debian: Platform = {
   firewallLoad: (path) => ['nft', '--file', path],
 };
 
-function serviceArgv(daemon: Daemon, op: 'enable' | 'start' | 'restart' | 'reload', facts: Facts): string[] {
+function serviceArgv(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[] {
   const name = debian.services[daemon];
   if (facts.serviceManager === 'systemctl') return ['systemctl', op, name];
   if (op === 'enable') return ['update-rc.d', name, 'defaults'];

@@ -43,6 +43,7 @@ export const openbsd: Platform = {
   packageQuery: (name) => ['pkg_info', '-q', '-e', `${name}-*`],
   install: (names) => ({ argv: ['pkg_add', '-I', ...names] }),
   service: (daemon, op) => ['rcctl', op, openbsd.services[daemon]],
+  restart: (daemon) => [{ op: 'restart', argv: ['rcctl', 'restart', openbsd.services[daemon]] }],
   serviceCheck: (daemon) => ({ argv: ['rcctl', 'check', openbsd.services[daemon]] }),
   // `rcctl get NAME status` exits 0 when the daemon is enabled, 1 when it is not (rcctl(8)).
   serviceEnabledCheck: (daemon) => ({ argv: ['rcctl', 'get', openbsd.services[daemon], 'status'] }),

@@ -71,6 +71,8 @@ export interface Platform {
   packageQuery(name: string): string[];
   install(names: string[]): { argv: string[]; env?: Record<string, string> };
   service(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[];
+  /** The commands that restart a daemon, in order (one, unless its restart is unreliable). */
+  restart(daemon: Daemon, facts: Facts): { op: ServiceAction['op']; argv: string[] }[];
   /**
    * How to tell the daemon runs: a command that exits 0 when it does, or its pid file (Debian's
    * init scripts answer `status` with exit 0 even when the daemon is down).
