@@ -9,6 +9,7 @@ import { runSteps, type FailureChoice, type RunnerOptions } from '../engine/runn
 import { planToShell } from '../engine/shell-export.js';
 import type { AnyStep, Finding, Mode } from '../engine/types.js';
 import { InputError } from '../answers/load.js';
+import type { Answers } from '../answers/schema.js';
 import { jsonRenderer } from '../ui/json/renderer.js';
 import { formatFinding, plainRenderer } from '../ui/plain/renderer.js';
 import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
@@ -38,6 +39,8 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId });
   const steps = [...(opts.steps ?? STEPS)];
 
+  if (opts.format === 'text' && !opts.plain && !opts.json && io.interactive) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });
+
   const collected: { step: StepInfo; actions: PlannedAction[]; reason?: string }[] = [];
   const collect: Listener = (e) => {
     if (e.type === 'step-planned') collected.push({ step: e.step, actions: e.actions, reason: e.reason });
@@ -60,6 +63,26 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   if (opts.format === 'sh') io.out(planToShell(collected, `mail-wizard plan for ${answers.domain} (${answers.hostname}) on ${target.platform.title}`).trimEnd());
   if (opts.format === 'json') io.out(JSON.stringify({ domain: answers.domain, platform: target.platform.name, steps: collected }, null, 2));
   return summary.failed > 0 ? 1 : 0;
+}
+
+/** The checklist in a terminal. Ink is imported here only, so other output never pays for it. */
+async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: RunnerOptions): Promise<number> {
+  const { startInkUi } = await import('../ui/ink/index.js');
+  const ui = startInkUi({ mode: opts.mode, yes: opts.yes, next: answers });
+  const tui: RunnerOptions = { ...runner, listener: ui.listener, signal: ui.signal };
+  if (opts.mode !== 'dry-run') {
+    tui.confirm = ui.confirm;
+    tui.onFailure = ui.onFailure;
+  }
+  let summary: RunSummary;
+  try {
+    summary = await runSteps(tui);
+  } catch (err) {
+    ui.dispose();
+    throw err;
+  }
+  await ui.finish(summary);
+  return summary.failed > 0 || summary.stopped ? 1 : 0;
 }
 
 async function ask(question: string): Promise<string> {

@@ -19,6 +19,8 @@ export interface RunnerOptions {
   confirm?: (step: StepInfo, actions: PlannedAction[]) => Promise<boolean>;
   /** Asked when a step fails; without it the run stops at the first failure. */
   onFailure?: (step: StepInfo, findings: Finding[]) => Promise<FailureChoice>;
+  /** Aborted when the person asks to stop (q, Ctrl-C): no further step starts. */
+  signal?: AbortSignal;
 }
 
 const info = (step: AnyStep): StepInfo => ({ id: step.id, title: step.title, why: step.why });
@@ -83,7 +85,10 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
 
   for (const step of steps) {
     const si = info(step);
-    if (stopped) break;
+    if (stopped || options.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     // Repair walks the failing steps, and the steps that build on one it changed (the services
     // step restarts a daemon whose configuration was just restored).
     const dependsOnChange = (step.needs ?? []).some((id) => ctx.changed.has(id));
