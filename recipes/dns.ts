@@ -40,8 +40,12 @@ export const dnsStep: Step<DnsProbe> = {
   },
   plan(ctx, { dkimPublicKeyPem, report }) {
     const records = expectedRecords(ctx.answers, dkimPublicKeyPem);
-    const failing = new Set(report?.checks.filter((c) => c.status === 'fail').map((c) => c.id as string) ?? null);
-    const needed = (r: ExpectedRecord) => report === null || failing.has(r.check);
+    // A record is to publish unless its check passed (a check that could not ask counts as not passed).
+    const passed = (id: string) => {
+      const found = report?.checks.filter((c) => c.id === id) ?? [];
+      return found.length > 0 && found.every((c) => c.status === 'pass');
+    };
+    const needed = (r: ExpectedRecord) => report === null || !passed(r.check);
     const zone = records.filter((r) => r.where === 'zone' && needed(r));
     const ptr = records.filter((r) => r.where === 'provider' && needed(r));
     const actions: Action[] = [];

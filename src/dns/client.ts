@@ -299,9 +299,14 @@ function exchangeUdp(q: Question, edns: boolean): Promise<Outcome> {
       if (attempt >= q.attempts) return giveUp();
       attempt++;
       const msg = encodeQuery(q, newId(ids), edns);
-      socket.send(msg, (err) => {
-        if (err) finish({ kind: 'error', message: `cannot send to ${serverLabel(q.server)}: ${err.message}` });
-      });
+      try {
+        socket.send(msg, (err) => {
+          if (err) finish({ kind: 'error', message: `cannot send to ${serverLabel(q.server)}: ${err.message}` });
+        });
+      } catch (err) {
+        // Not connected (no route to the server): send() throws instead of calling back.
+        return finish({ kind: 'error', message: `cannot send to ${serverLabel(q.server)}: ${(err as Error).message}` });
+      }
       timer = setTimeout(send, q.timeoutMs);
     };
 
@@ -327,7 +332,11 @@ function exchangeUdp(q: Question, edns: boolean): Promise<Outcome> {
     });
     if (q.signal?.aborted) return giveUp();
     q.signal?.addEventListener('abort', onAbort);
-    socket.connect(q.server.port, q.server.host, () => send());
+    // The callback also runs when connecting fails (no route): then 'error' has said why.
+    socket.connect(q.server.port, q.server.host, (err?: Error) => {
+      if (err) finish({ kind: 'error', message: `cannot reach ${serverLabel(q.server)}: ${err.message}` });
+      else send();
+    });
   });
 }
 

@@ -80,8 +80,10 @@ describe('a dry-run changes nothing on disk', () => {
     await fs.writeFile(path.join(root, 'etc/mail/aliases'), 'postmaster: root\n');
     const file = await answersFile(DEMO_ANSWERS);
     const before = await treeSnapshot(dir);
-    const { code, stdout } = await cli(['plan', '--answers', file, '--root', root, '--platform', 'openbsd'], { cwd: dir });
+    // Port 9 on loopback: nothing answers there, so the DNS step asks nothing beyond this machine.
+    const { code, stdout } = await cli(['plan', '--answers', file, '--root', root, '--platform', 'openbsd', '--nameserver', '127.0.0.1:9'], { cwd: dir });
     expect(code).toBe(0);
+    expect(stdout).toContain('_dmarc.example.org. 3600 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"');
     expect(stdout).toContain('-listen on lo0'); // a diff against what is on disk
     expect(stdout).toContain('-postmaster: root');
     expect(await treeSnapshot(dir)).toEqual(before);
