@@ -55,6 +55,9 @@ export const dnsStep: Step<DnsProbe> = {
     if (otherFailures.length) {
       actions.push({ type: 'manual', title: 'fix these DNS mistakes', lines: otherFailures.map((c) => `${c.id}: ${c.summary}${c.fix ? ` (${c.fix})` : ''}`) });
     }
+    if (actions.length) {
+      actions.push({ type: 'manual', title: 'then watch them arrive at every server, and continue', lines: ['mail-wizard check dns --wait 600', 'mail-wizard repair'] });
+    }
     const servers = report?.servers.length ?? 0;
     return actions.length ? { actions } : { actions, reason: `every record is published and the ${servers} servers asked agree` };
   },

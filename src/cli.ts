@@ -28,6 +28,7 @@ Options:
   --yes                 do not ask before replacing files or restarting services
   --format FORMAT       plan: text, sh (a POSIX script) or json; records: zone, table or json
   --nameserver HOST[:PORT]  ask these DNS servers instead of the domain's own (repeatable)
+  --wait SECONDS        check dns: re-check every 5 s until every server publishes the records
   --plain               one line per event, no colours or animation
   --json                one JSON event per line
   -h, --help            this help
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         yes: { type: 'boolean', short: 'y', default: false },
         format: { type: 'string' },
         nameserver: { type: 'string', multiple: true, default: [] },
+        wait: { type: 'string' },
         plain: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(version());
 
   const [command = 'setup', ...rest] = positionals;
+  if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
   const common = {
     answers: values.answers,
     demo: values.demo,
@@ -98,8 +101,12 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       extra(1);
       if (rest[0] === 'dns') {
+        const wait = values.wait === undefined ? undefined : Number(values.wait);
+        if (wait !== undefined && !(Number.isInteger(wait) && wait > 0 && wait <= 86_400)) {
+          throw new InputError([`--wait: ${JSON.stringify(values.wait)} is not a number of seconds (1 to 86400)`]);
+        }
         const { checkDnsFromCli } = await import('./commands/dns-cli.js');
-        return checkDnsFromCli(common, io);
+        return checkDnsFromCli(common, io, wait);
       }
       if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns)`]);
       const { checkCommand } = await import('./commands/check.js');

@@ -528,6 +528,9 @@ rcctl start smtpd
 # YOU: ask your hosting provider for reverse DNS (PTR)
 #   25.2.0.192.in-addr.arpa. 3600 IN PTR mail.example.org.
 #   5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN PTR mail.example.org.
+# YOU: then watch them arrive at every server, and continue
+#   mail-wizard check dns --wait 600
+#   mail-wizard repair
 
 # == Final mail test
 # Sends a message to the first user and waits for it in ~/Maildir: the whole chain, for real.

@@ -1,5 +1,8 @@
 /** `check dns` and `records` from the command line: answers + the local DKIM public key. */
 import { dkimPaths } from '../../recipes/templates/input.js';
+import type { Answers } from '../answers/schema.js';
+import { waitForRecords } from '../dns/doctor.js';
+import { formatSnapshot } from '../dns/published-view.js';
 import { checkDnsCommand } from './check-dns.js';
 import { dnsSettings, resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
 import { recordsCommand } from './records.js';
@@ -15,9 +18,32 @@ async function localDkimKey(opts: CommonOptions, io: Io) {
   return { answers, dkimPublicKeyPem: pem ?? undefined };
 }
 
-export async function checkDnsFromCli(opts: CommonOptions, io: Io): Promise<number> {
+export async function checkDnsFromCli(opts: CommonOptions, io: Io, waitSeconds?: number): Promise<number> {
   const { answers, dkimPublicKeyPem } = await localDkimKey(opts, io);
+  if (waitSeconds !== undefined) await waitForPublication(answers, opts.nameserver, dkimPublicKeyPem, waitSeconds, io);
   return checkDnsCommand({ answers, nameservers: opts.nameserver, json: opts.json, dkimPublicKeyPem, out: process.stdout });
+}
+
+/**
+ * `check dns --wait SECONDS`: after publishing, watch each record at each authoritative server,
+ * every few seconds, until they all serve what is needed (or the time is up), with the TTLs that
+ * caches may keep old answers for. The full check follows.
+ */
+async function waitForPublication(answers: Answers, nameservers: string[], dkimPublicKeyPem: string | undefined, seconds: number, io: Io): Promise<void> {
+  const started = Date.now();
+  const snap = await waitForRecords({
+    answers,
+    nameservers,
+    ...(dkimPublicKeyPem ? { dkimPublicKeyPem } : {}),
+    intervalMs: 5000,
+    maxWaitMs: seconds * 1000,
+    onSnapshot: (s) => {
+      io.out(`-- ${Math.round((Date.now() - started) / 1000)} s: ${s.allOk && s.allAgree ? 'published everywhere' : 'not yet published everywhere'}`);
+      for (const line of formatSnapshot(s)) io.out(line);
+    },
+  });
+  if (!(snap.allOk && snap.allAgree)) io.out(`still not published everywhere after ${seconds} s; the full check follows.`);
+  io.out('');
 }
 
 export async function recordsFromCli(opts: CommonOptions, format: 'zone' | 'table' | 'json', io: Io): Promise<number> {

@@ -59,8 +59,9 @@ export class Tmux {
   async lastFrame(session: string, normalise: (s: string) => string): Promise<string> {
     // -J: lines the terminal wrapped softly (long zone records) come back whole, as they are copied.
     const all = normalise(await this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session));
-    const start = all.lastIndexOf('\nmail-wizard ');
-    return all.slice(start + 1);
+    // The header line ("mail-wizard setup · debian …"), not a command in the report that starts alike.
+    const headers = [...all.matchAll(/^mail-wizard [^\n]* · [^\n]*$/gm)];
+    return all.slice(headers.at(-1)?.index ?? 0);
   }
 
   /** The pane's exit status once its program has ended, else null. */
