@@ -250,16 +250,26 @@ function queryOptions(opts: DoctorOptions, signal: AbortSignal): QueryOptions {
   return { timeoutMs: Math.min(opts.queryTimeoutMs ?? 1500, budget), retries: opts.retries ?? 2, signal };
 }
 
-export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
-  const started = performance.now();
-  const budget = opts.timeoutMs ?? 15000;
+/** Runs fn with one time budget that every query it asks listens to, after finding the servers. */
+async function withBudget<T>(
+  opts: Omit<DoctorOptions, 'local'>,
+  fn: (asker: Asker, prep: Awaited<ReturnType<typeof prepare>>, qopts: QueryOptions) => Promise<T>,
+): Promise<T> {
   const ctrl = new AbortController();
   setMaxListeners(0, ctrl.signal); // every query in flight listens to the one budget
-  const timer = setTimeout(() => ctrl.abort(), budget);
+  const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs ?? 15000);
   try {
     const qopts = queryOptions(opts, ctrl.signal);
     const asker = new Asker(qopts);
-    const prep = await prepare(opts, asker, qopts);
+    return await fn(asker, await prepare(opts, asker, qopts), qopts);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
+  const started = performance.now();
+  return withBudget(opts, async (asker, prep, qopts) => {
     const usable = prep.probes.filter(serverUsable);
     const probeLabel = `mw-probe-${randomBytes(5).toString('hex')}`;
     const zone = prep.zone;
@@ -311,8 +321,8 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
         checks.push({ id, check: id, status: 'warn', summary: 'not checked: no authoritative server answered (see ns)' });
       }
     }
-    if (ctrl.signal.aborted) {
-      checks.unshift({ id: 'ns', check: 'ns', status: 'warn', summary: `the time budget (${budget} ms) ran out; some answers are missing`, fix: 'run again, or raise the budget' });
+    if (qopts.signal?.aborted) {
+      checks.unshift({ id: 'ns', check: 'ns', status: 'warn', summary: `the time budget (${opts.timeoutMs ?? 15000} ms) ran out; some answers are missing`, fix: 'run again, or raise the budget' });
     }
     const report: DoctorReport = {
       checks,
@@ -323,9 +333,7 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
     };
     if (zone !== undefined) report.zone = zone;
     return report;
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 async function localCheck(opts: DoctorOptions, asker: Asker): Promise<Finding[]> {
@@ -427,14 +435,7 @@ function present(e: ExpectedRecord, r: QueryResult): boolean {
 }
 
 export async function recordsByServer(opts: Omit<DoctorOptions, 'local'>): Promise<PublishedSnapshot> {
-  const budget = opts.timeoutMs ?? 15000;
-  const ctrl = new AbortController();
-  setMaxListeners(0, ctrl.signal); // every query in flight listens to the one budget
-  const timer = setTimeout(() => ctrl.abort(), budget);
-  try {
-    const qopts = queryOptions(opts, ctrl.signal);
-    const asker = new Asker(qopts);
-    const prep = await prepare(opts, asker, qopts);
+  return withBudget(opts, async (asker, prep, qopts) => {
     const host = normalizeName(opts.answers.hostname);
     // every server of the zone, usable or not: a dead one shows as 'no-answer' on each row
     const mainServers = prep.probes.map((p) => p.server);
@@ -477,9 +478,7 @@ export async function recordsByServer(opts: Omit<DoctorOptions, 'local'>): Promi
     };
     if (prep.zone !== undefined) snap.zone = prep.zone;
     return snap;
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 export interface WaitOptions extends Omit<DoctorOptions, 'local'> {
