@@ -44,12 +44,12 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     key: 'domain',
     question: 'Mail domain (the part after @)',
-    why: 'Addresses will be user@<domain>; SPF, DKIM and DMARC are published at this name.',
+    why: 'Addresses are user@<domain>; SPF, DKIM and DMARC are published at this name.',
   },
   {
     key: 'hostname',
     question: 'Server host name (FQDN)',
-    why: 'The machine itself, e.g. mail.<domain>: MX target, HELO name, certificate and PTR. Often differs from the domain.',
+    why: 'The machine, often mail.<domain>: MX target, HELO name, certificate, PTR.',
   },
   { key: 'ipv4', question: 'Public IPv4 address', why: 'Goes into the A record, SPF and the PTR you ask your provider for.' },
   {
@@ -64,7 +64,7 @@ export const FIELDS: readonly FieldSpec[] = [
     question: 'Who reads postmaster@, abuse@ and root mail',
     why: 'RFC 5321 requires postmaster@; a local user or an address elsewhere.',
   },
-  { key: 'dkimSelector', question: 'DKIM selector', why: 'Names the key in DNS (<selector>._domainkey.<domain>); change it to rotate keys.' },
+  { key: 'dkimSelector', question: 'DKIM selector', why: 'The key's DNS name: <selector>._domainkey.<domain>; a new one rotates keys.' },
   { key: 'dmarcPolicy', question: 'DMARC policy (none, quarantine, reject)', why: 'What receivers do with mail that fails SPF and DKIM alignment.' },
   {
     key: 'dmarcReports',
@@ -75,6 +75,6 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     key: 'tls',
     question: 'TLS certificate (acme, self-signed, existing)',
-    why: 'acme gets a free trusted certificate (port 80 must reach this box); self-signed is for tests.',
+    why: 'acme: a free trusted certificate (port 80 must be open); self-signed: tests.',
   },
 ];
