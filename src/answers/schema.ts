@@ -64,7 +64,7 @@ export const FIELDS: readonly FieldSpec[] = [
     question: 'Who reads postmaster@, abuse@ and root mail',
     why: 'RFC 5321 requires postmaster@; a local user or an address elsewhere.',
   },
-  { key: 'dkimSelector', question: 'DKIM selector', why: 'The key's DNS name: <selector>._domainkey.<domain>; a new one rotates keys.' },
+  { key: 'dkimSelector', question: 'DKIM selector', why: 'Its DNS name is <selector>._domainkey.<domain>; a new one rotates keys.' },
   { key: 'dmarcPolicy', question: 'DMARC policy (none, quarantine, reject)', why: 'What receivers do with mail that fails SPF and DKIM alignment.' },
   {
     key: 'dmarcReports',
