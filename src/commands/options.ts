@@ -58,6 +58,11 @@ export async function resolveAnswers(opts: CommonOptions, canAsk: boolean): Prom
   return answers;
 }
 
+/** The run lock of the machine being set up (under --root when there is one). */
+export function lockPath(opts: CommonOptions): string {
+  return path.join(opts.root ? path.resolve(opts.root) : '/', 'run/mail-wizard.lock');
+}
+
 function savedAnswersPath(opts: CommonOptions): string {
   return opts.root ? path.join(path.resolve(opts.root), DEFAULT_ANSWERS_PATH) : DEFAULT_ANSWERS_PATH;
 }

@@ -12,7 +12,8 @@ import { InputError } from '../answers/load.js';
 import type { Answers } from '../answers/schema.js';
 import { jsonRenderer } from '../ui/json/renderer.js';
 import { formatFinding, plainRenderer } from '../ui/plain/renderer.js';
-import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
+import { lockPath, resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
+import { acquireLock, LockedError } from '../engine/lock.js';
 
 export type PlanFormat = 'text' | 'sh' | 'json';
 
@@ -36,6 +37,24 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   }
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, opts.mode, answers);
+  // A dry-run changes nothing, so it needs no lock; setup and repair take it for the whole run.
+  let release: (() => Promise<void>) | undefined;
+  if (opts.mode !== 'dry-run') {
+    try {
+      release = await acquireLock(lockPath(opts));
+    } catch (err) {
+      if (err instanceof LockedError) throw new InputError([err.message]);
+      throw err;
+    }
+  }
+  try {
+    return await walk(opts, io, answers, target);
+  } finally {
+    await release?.();
+  }
+}
+
+async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target): Promise<number> {
   const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId });
   const steps = [...(opts.steps ?? STEPS)];
 
