@@ -81,7 +81,12 @@ async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: T
 
   if (opts.format === 'sh') io.out(planToShell(collected, `mail-wizard plan for ${answers.domain} (${answers.hostname}) on ${target.platform.title}`).trimEnd());
   if (opts.format === 'json') io.out(JSON.stringify({ domain: answers.domain, platform: target.platform.name, steps: collected }, null, 2));
-  return summary.failed > 0 ? 1 : 0;
+  return exitCode(summary);
+}
+
+/** 1 when a step failed or the run stopped before its end. */
+function exitCode(summary: RunSummary): number {
+  return summary.failed > 0 || summary.stopped ? 1 : 0;
 }
 
 /** The checklist in a terminal. Ink is imported here only, so other output never pays for it. */
@@ -101,7 +106,7 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
     throw err;
   }
   await ui.finish(summary);
-  return summary.failed > 0 || summary.stopped ? 1 : 0;
+  return exitCode(summary);
 }
 
 async function ask(question: string): Promise<string> {
