@@ -3,6 +3,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { STEPS } from '../../recipes/index.js';
+import { dkimPaths } from '../../recipes/templates/input.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo } from '../engine/events.js';
 import { createContext } from '../engine/context.js';
 import { runSteps, type FailureChoice, type RunnerOptions } from '../engine/runner.js';
@@ -92,7 +93,16 @@ function exitCode(summary: RunSummary): number {
 /** The checklist in a terminal. Ink is imported here only, so other output never pays for it. */
 async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: RunnerOptions): Promise<number> {
   const { startInkUi } = await import('../ui/ink/index.js');
-  const ui = startInkUi({ mode: opts.mode, yes: opts.yes, next: answers });
+  const ctx = runner.ctx;
+  // The DNS panel re-checks what each authoritative server publishes while the DNS step waits.
+  const watchDns = ctx.dns.offline
+    ? undefined
+    : async () => {
+        const { recordsByServer } = await import('../dns/doctor.js');
+        const pem = await ctx.host.readFile(dkimPaths(ctx).pub);
+        return recordsByServer({ answers, nameservers: ctx.dns.nameservers, ...(pem ? { dkimPublicKeyPem: pem } : {}) });
+      };
+  const ui = startInkUi({ mode: opts.mode, yes: opts.yes, next: answers, ...(watchDns ? { watchDns } : {}) });
   const tui: RunnerOptions = { ...runner, listener: ui.listener, signal: ui.signal };
   if (opts.mode !== 'dry-run') {
     tui.confirm = ui.confirm;

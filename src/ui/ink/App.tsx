@@ -13,11 +13,12 @@ import { budget, type Size } from './layout.js';
 import { fit } from './lines.js';
 import { makePalette, type Palette } from './palette.js';
 import { Panel } from './Panel.js';
-import { focusOf, panelContent } from './panel-content.js';
+import { dnsWatchActive, focusOf, panelContent } from './panel-content.js';
 import type { RunStore } from './store.js';
 import type { NextInfo } from './Summary.js';
 import { useRunState } from './use-run-state.js';
 import { PaletteContext } from './use-palette.js';
+import { DNS_INTERVAL_MS, useDnsWatch, type WatchDns } from './use-dns-watch.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { useTicker } from './use-ticker.js';
 import { initialView, offsetFor, reduceView } from './view.js';
@@ -42,24 +43,29 @@ export interface AppProps {
   palette?: Palette;
   /** Spinner and elapsed times tick (off in tests that compare frames). */
   animate?: boolean;
+  /** Re-checks the published DNS records while the DNS step waits (see use-dns-watch.ts). */
+  watchDns?: WatchDns;
+  /** Between the end of one DNS check and the next (default 5 s). */
+  dnsIntervalMs?: number;
 }
 
 const defaultPalette = makePalette();
 
-export function App({ store, controls, clock = Date.now, size: fixedSize, next, palette = defaultPalette, animate = true }: AppProps) {
+export function App({ store, controls, clock = Date.now, size: fixedSize, next, palette = defaultPalette, animate = true, watchDns, dnsIntervalMs = DNS_INTERVAL_MS }: AppProps) {
   const state = useRunState(store);
   const size = useTerminalSize(fixedSize);
   const [view, dispatchView] = useReducer(reduceView, initialView);
   const ticking = animate && !state.prompt && state.phase !== 'done';
   const now = useTicker(ticking, clock);
   const { isRawModeSupported } = useStdin();
+  const dns = useDnsWatch(dnsWatchActive(state, view), watchDns, dnsIntervalMs, clock);
 
   const width = Math.max(40, size.columns);
   const keyBar = !state.closed;
   // A prompt or a step's plan is read: give it the room; the live walk and the summary show the list.
   const reading = state.prompt !== null || (state.phase === 'done' && view.screen === 'step' && !state.closed);
   const room = budget(size, state.steps.length, keyBar, reading ? 7 : undefined);
-  const content = panelContent(state, view, width, room.panel, now, next);
+  const content = panelContent(state, view, width, room.panel, now, next, dns);
   const maxScroll = content.live ? 0 : Math.max(0, fit(content.lines, width).length - (room.panel - 1));
   const offset = Math.min(offsetFor(view, content.key), maxScroll);
   const { focus, pointer } = focusOf(state, view);

@@ -1,7 +1,9 @@
 /**
  * The records to publish, as zone lines a person can copy (no indent, never cut: long TXT
  * records wrap), and, when the DNS checks feed it, a table per record per authoritative server.
+ * The live table (dnsWatchLines) draws the snapshots `watchDns` returns (see use-dns-watch.ts).
  */
+import type { PublishedSnapshot, PublishedState } from '../../dns/doctor.js';
 import type { PlannedAction } from '../../engine/events.js';
 import type { Line } from './lines.js';
 import { Lines } from './Lines.js';
@@ -50,4 +52,69 @@ export function dnsRecordLines(data: DnsRecordsData): Line[] {
 
 export function DnsRecords({ data, width, height, offset }: { data: DnsRecordsData; width: number; height?: number; offset?: number }) {
   return <Lines lines={dnsRecordLines(data)} width={width} height={height} offset={offset} />;
+}
+
+/** What the DNS watch (index.tsx `watchDns`) knows: the latest snapshot, or why the last check failed. */
+export interface DnsWatch {
+  snapshot?: PublishedSnapshot;
+  /** One line: the last check threw (the previous snapshot, if any, stays shown). */
+  error?: string;
+  /** Clock time the last check ended. */
+  checkedAt?: number;
+  intervalMs: number;
+}
+
+const PUBLISHED_MARK: Record<PublishedState, Line> = {
+  ok: { text: '✔ ok', tone: 'ok' },
+  different: { text: '✖ different', tone: 'fail' },
+  missing: { text: '✖ missing', tone: 'fail' },
+  'no-answer': { text: '… no answer', tone: 'warn' },
+};
+
+/** HH:MM:SS, local time. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+const every = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** One line that changes with every check: how many records every server publishes, and when. */
+export function dnsWatchSummary(watch: DnsWatch): Line {
+  const when = watch.checkedAt === undefined ? '' : ` · checked ${clockTime(watch.checkedAt)}`;
+  const snap = watch.snapshot;
+  if (!snap) return { text: watch.error ? `DNS check failed${when}` : 'Asking the authoritative servers…', tone: watch.error ? 'warn' : 'muted' };
+  if (snap.allAgree && snap.allOk) return { label: '✔ ', labelTone: 'ok', text: `all servers agree: every record is published${when}`, tone: 'ok' };
+  const ok = snap.records.filter((r) => r.ok).length;
+  return { label: '… ', labelTone: 'warn', text: `${ok} of ${snap.records.length} records published at every server${when}`, tone: 'warn' };
+}
+
+const REC = 26;
+const SRV = 20;
+const STATE_W = 12;
+
+/** The latest snapshot as a table: per record, per authoritative server, its state and how long caches may keep an old answer. */
+export function dnsWatchLines(watch: DnsWatch, summary = true): Line[] {
+  const out: Line[] = [{ text: `Published now, per authoritative server (checked every ${every(watch.intervalMs)})`, bold: true }];
+  if (summary || !watch.snapshot) out.push(dnsWatchSummary(watch));
+  if (watch.error) out.push({ label: '! ', labelTone: 'warn', text: `DNS check failed: ${watch.error}`, tone: 'warn' });
+  const snap = watch.snapshot;
+  if (!snap) return out;
+  out.push({ text: `${padEnd('record', REC)}  ${padEnd('server', SRV)}  ${padEnd('state', STATE_W)}  old answer kept`, bold: true });
+  for (const r of snap.records) {
+    const record = `${r.expected.name} ${r.expected.type}`;
+    if (r.servers.length === 0) out.push({ text: `${padEnd(clip(record, REC), REC)}  ${padEnd('(no server answered)', SRV)}`, tone: 'warn' });
+    r.servers.forEach((s, i) => {
+      const mark = PUBLISHED_MARK[s.state] ?? { text: s.state };
+      const ttl = s.state !== 'ok' && s.cacheTtl !== undefined ? `up to ${s.cacheTtl} s` : '';
+      const name = i === 0 ? clip(record, REC) : '';
+      out.push({ text: `${padEnd(name, REC)}  ${padEnd(clip(s.server, SRV), SRV)}  ${padEnd(mark.text, STATE_W)}  ${ttl}`.trimEnd(), tone: mark.tone });
+    });
+    if (!r.agree) out.push({ indent: REC + 2, text: '(servers disagree)', tone: 'warn' });
+  }
+  for (const p of snap.problems) out.push({ label: '! ', labelTone: 'warn', text: p, wrap: true });
+  if (!(snap.allAgree && snap.allOk) && snap.maxCacheTtl > 0) {
+    out.push({ text: `Resolvers that asked before the fix may keep old answers for up to ${snap.maxCacheTtl} s.`, tone: 'muted', wrap: true });
+  }
+  return out;
 }

@@ -9,6 +9,7 @@
  * Import this module only when a TUI is drawn: it loads Ink and React.
  */
 import { render, type Instance } from 'ink';
+import type { PublishedSnapshot } from '../../dns/doctor.js';
 import type { Listener, RunSummary } from '../../engine/events.js';
 import type { FailureChoice, RunnerOptions } from '../../engine/runner.js';
 import type { Mode } from '../../engine/types.js';
@@ -39,6 +40,14 @@ export interface InkUiOptions {
   size?: Size;
   /** A second Ctrl-C while a step runs (default: say how to resume, exit 130). */
   onForceQuit?: () => void;
+  /**
+   * Re-checks the published DNS records (e.g. () => recordsByServer(opts)): called while the step
+   * with id 'dns' runs or shows its failure menu, one call at a time, `dnsIntervalMs` after the
+   * last one ended; its latest snapshot is drawn in that step's panel. A throw shows as one line.
+   */
+  watchDns?: () => Promise<PublishedSnapshot>;
+  /** Pause between DNS checks (default 5000 ms). */
+  dnsIntervalMs?: number;
 }
 
 export interface InkUi {
@@ -113,7 +122,16 @@ export function startInkUi(options: InkUiOptions): InkUi {
   const stdout = options.stdout ?? process.stdout;
   const palette = makePalette(options.env ?? process.env);
   instance = render(
-    <App store={store} controls={controls} clock={clock} size={options.size} next={options.next} palette={palette} />,
+    <App
+      store={store}
+      controls={controls}
+      clock={clock}
+      size={options.size}
+      next={options.next}
+      palette={palette}
+      watchDns={options.watchDns}
+      dnsIntervalMs={options.dnsIntervalMs}
+    />,
     {
       stdout,
       stdin,

@@ -5,8 +5,9 @@
  */
 import { confirmLines } from './ConfirmPrompt.js';
 import { detailsLines } from './Details.js';
+import { dnsRecordLines, dnsWatchLines, dnsWatchSummary, manualGroups, type DnsWatch } from './DnsRecords.js';
 import { failureLines } from './FailureMenu.js';
-import type { Line } from './lines.js';
+import { fit, type Line } from './lines.js';
 import { planLines, runningLines } from './StepPanel.js';
 import type { RunState, StepView } from './store.js';
 import { summaryLines, type NextInfo } from './Summary.js';
@@ -41,18 +42,66 @@ export function focusOf(state: RunState, view: View): { focus: number; pointer: 
   return { focus: current, pointer: current >= 0 ? current : null };
 }
 
-export function panelContent(state: RunState, view: View, width: number, height: number, now: number, next?: NextInfo): PanelContent {
+/** The step whose published records the UI re-checks (index.tsx `watchDns`). */
+export const DNS_STEP_ID = 'dns';
+
+/**
+ * The DNS step is in view and waiting on the records: its failure menu is shown, it runs, or
+ * (after the run) it failed and is the step selected.
+ */
+export function dnsWatchActive(state: RunState, view: View): boolean {
+  if (state.closed) return false;
+  if (state.prompt) return state.prompt.kind === 'failure' && state.prompt.stepId === DNS_STEP_ID;
+  if (state.phase === 'done') {
+    const selected = view.selected === null ? undefined : state.steps[view.selected];
+    return view.screen === 'step' && selected?.info.id === DNS_STEP_ID && selected.status === 'failed';
+  }
+  const current = findStep(state, state.currentId);
+  return current?.info.id === DNS_STEP_ID && current.status === 'running';
+}
+
+/** The DNS step's failure: what failed, the records to publish (copyable), the live table, then the findings and choices. */
+export function dnsFailureLines(step: StepView, findings: Parameters<typeof failureLines>[1], watch: DnsWatch): Line[] {
+  const [headline, ...rest] = failureLines(step, findings);
+  const groups = manualGroups(step.actions.map((a) => a.planned));
+  return [
+    headline!,
+    dnsWatchSummary(watch),
+    { text: '' },
+    ...(groups.length ? [...dnsRecordLines({ groups }), { text: '' }] : []),
+    ...dnsWatchLines(watch, false),
+    ...rest,
+  ];
+}
+
+/** The running DNS step: its live lines, the table under them in up to half the room. */
+function dnsRunningLines(step: StepView, width: number, height: number, now: number, watch: DnsWatch): Line[] {
+  const table = fit(dnsWatchLines(watch), width);
+  const room = Math.min(table.length, Math.floor(height / 2));
+  const head = runningLines(step, width, height - room, now);
+  const shown = table.length > room && room > 0 ? [...table.slice(0, room - 1), { text: `… ${table.length - room + 1} more lines`, tone: 'muted' as const }] : table.slice(0, room);
+  return [...head, ...shown];
+}
+
+export function panelContent(state: RunState, view: View, width: number, height: number, now: number, next?: NextInfo, dns?: DnsWatch | null): PanelContent {
   const prompt = state.prompt;
   const promptStep = findStep(state, prompt?.stepId);
   if (prompt && promptStep) {
     const id = `${prompt.kind}:${promptStep.info.id}:${promptStep.attempt}`;
     if (view.details) return { key: `details:${id}`, title: `${stepTitle(state, promptStep)}: details`, lines: detailsLines(promptStep, now) };
+    if (prompt.kind === 'failure' && dns && promptStep.info.id === DNS_STEP_ID) {
+      return { key: id, title: `${stepTitle(state, promptStep)}: failed`, lines: dnsFailureLines(promptStep, prompt.findings, dns) };
+    }
     if (prompt.kind === 'failure') return { key: id, title: `${stepTitle(state, promptStep)}: failed`, lines: failureLines(promptStep, prompt.findings) };
     return { key: id, title: `${stepTitle(state, promptStep)}: confirm`, lines: confirmLines(promptStep, prompt.actions) };
   }
   if (state.phase === 'done') {
     const selected = view.selected === null ? undefined : state.steps[view.selected];
-    if (view.screen === 'step' && selected && !state.closed) return { key: `plan:${selected.info.id}`, title: stepTitle(state, selected), lines: planLines(selected, now) };
+    if (view.screen === 'step' && selected && !state.closed) {
+      const plan = planLines(selected, now);
+      const lines = dns && selected.info.id === DNS_STEP_ID ? [...plan.slice(0, 2), { text: '' }, ...dnsWatchLines(dns), { text: '' }, ...plan.slice(2)] : plan;
+      return { key: `plan:${selected.info.id}`, title: stepTitle(state, selected), lines };
+    }
     return { key: 'summary', title: 'Summary', lines: summaryLines(state, next) };
   }
   const stopping = state.stopping ? ' · stopping after this step' : '';
@@ -62,6 +111,9 @@ export function panelContent(state: RunState, view: View, width: number, height:
   }
   const current = findStep(state, state.currentId);
   if (current && current.status === 'running') {
+    if (dns && current.info.id === DNS_STEP_ID) {
+      return { key: `run:${current.info.id}`, title: `${stepTitle(state, current)}${stopping}`, lines: dnsRunningLines(current, width, height - 1, now, dns), live: true };
+    }
     return { key: `run:${current.info.id}`, title: `${stepTitle(state, current)}${stopping}`, lines: runningLines(current, width, height - 1, now), live: true };
   }
   if (state.verified) return { key: 'verify-all', title: `Repair: what fails now${stopping}`, lines: verifyLines(state.verified) };
