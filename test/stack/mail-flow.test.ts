@@ -6,16 +6,15 @@
  * nothing, and repair restores exactly the file that was broken.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRoot, ok, startTestHost, testHostProblem, type TestHost } from './testhost.js';
+import { ensureRoot, ok, testHostProblem, type TestHost } from './testhost.js';
+import { startWizardHost, wizardArgv } from './wizard.js';
 import { FOREIGN, publishDns, startSink, waitFor } from './world.js';
 
 const problem = await testHostProblem();
 if (problem && process.env.CI) throw new Error(`stack suite cannot run in CI: ${problem}`);
 if (problem) console.warn(`\n*** stack suite SKIPPED: ${problem} ***\n`);
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DOMAIN = 'example.org';
 const HOST = 'mail.example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -43,7 +42,7 @@ const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
 describe.skipIf(problem !== null)('the mail stack in a trixie test host', () => {
   let host: TestHost;
   const wizard = (...args: string[]) =>
-    host.exec(['node', '/opt/mail-wizard/dist/src/cli.js', ...args, '--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress], {
+    host.exec(wizardArgv(...args, '--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress), {
       timeoutMs: 300_000,
     });
   const swaks = (...args: string[]) => host.execOutside(['swaks', '--server', host.serverAddress, '--helo', `mx.${FOREIGN}`, ...args], { timeoutMs: 60_000 });
@@ -55,7 +54,7 @@ describe.skipIf(problem !== null)('the mail stack in a trixie test host', () => 
   beforeAll(async () => {
     const root = await timed('test host root (ensureRoot)', ensureRoot);
     timings.push(`  (${root.built ? 'built now' : 'cached'})`);
-    host = await timed('test host start', () => startTestHost({ root: root.dir, hostname: 'mail', mounts: [{ source: REPO, target: '/opt/mail-wizard', readOnly: true }] }));
+    host = await timed('test host start', () => startWizardHost({ root: root.dir, hostname: 'mail' }));
     await host.writeFile('/root/answers.json', JSON.stringify(ANSWERS));
     // "The internet" already has DNS: the domain's zone exists at its provider, still empty.
     await publishDns(host, DOMAIN, '', 1);
@@ -79,7 +78,7 @@ describe.skipIf(problem !== null)('the mail stack in a trixie test host', () => 
   }, 600_000);
 
   it('publishing the records (as the wizard printed them) makes repair pass, mail test included', async () => {
-    const records = ok(await host.exec(['node', '/opt/mail-wizard/dist/src/cli.js', 'records', '--platform', 'debian', '--answers', '/root/answers.json']));
+    const records = ok(await host.exec(wizardArgv('records', '--platform', 'debian', '--answers', '/root/answers.json')));
     expect(records.stdout).toContain('stack._domainkey.example.org.');
     await publishDns(host, DOMAIN, records.stdout, 2);
     await startSink(host);
