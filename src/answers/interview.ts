@@ -5,7 +5,7 @@
  */
 import enquirer from 'enquirer';
 import { FIELDS, type Answers, type FieldSpec } from './schema.js';
-import { checkDomainName, checkEmail, checkIPv4, checkIPv6, checkSelector, checkUnixUser, validateAnswers } from './validate.js';
+import { checkConfigEmail, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkUnixUser, validateAnswers } from './validate.js';
 
 type Draft = Partial<Record<keyof Answers, string>>;
 
@@ -51,7 +51,7 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
       return true;
     }
     case 'postmaster': {
-      if (v.includes('@')) return problem(checkEmail(v));
+      if (v.includes('@')) return problem(checkConfigEmail(v));
       const users = (draft.users ?? '').split(',').map((s) => s.trim());
       return users.includes(v) ? true : `${JSON.stringify(v)} is neither one of the users (${users.join(', ')}) nor an email address`;
     }
@@ -60,7 +60,7 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
     case 'dmarcPolicy':
       return ['none', 'quarantine', 'reject'].includes(v) ? true : 'none, quarantine or reject';
     case 'dmarcReports':
-      return problem(checkEmail(v));
+      return problem(checkConfigEmail(v));
     case 'tls':
       return ['acme', 'self-signed'].includes(v) || v.startsWith('existing ') ? true : 'acme, self-signed, or "existing CERT_PATH KEY_PATH"';
   }

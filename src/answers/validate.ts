@@ -65,6 +65,41 @@ export function checkEmail(value: string): string | null {
   return domainProblem ? `is not an email address (the domain ${domainProblem})` : null;
 }
 
+/**
+ * Addresses that are written into config files (the aliases table, smtpd's senders table, DNS TXT
+ * values) must stay data in every one of those grammars: RFC 5322 allows `|`, `/`, quotes and
+ * more in a local part, and an alias value starting with `|`, `/` or `:include:` runs a program,
+ * writes a file or reads a list (aliases(5)). Only the plain characters mail addresses use in
+ * practice get through, and never a leading `-` (an option to the program that reads it).
+ */
+const CONFIG_LOCAL_PART = /^[A-Za-z0-9_+=](?:[A-Za-z0-9._+=-]*[A-Za-z0-9_+=-])?$/;
+
+export function checkConfigEmail(value: string): string | null {
+  const problem = checkEmail(value);
+  if (problem) return problem;
+  const local = value.slice(0, value.lastIndexOf('@'));
+  if (!CONFIG_LOCAL_PART.test(local) || local.includes('..')) {
+    return 'cannot go into the aliases and smtpd tables: use letters, digits and . _ + = - before the @ (no quotes, pipes, slashes, a leading -)';
+  }
+  return null;
+}
+
+/**
+ * A file path written into smtpd.conf ("…"), dovecot.conf (ssl_cert = <…) and acme-client.conf:
+ * absolute, and made only of characters that no one of those grammars reads as syntax (no quotes,
+ * whitespace or newlines, no `<` `%` `$` `{` `#` `;` `\\`).
+ */
+const CONFIG_PATH = /^\/[A-Za-z0-9._+@,=\/-]*$/;
+
+export function checkConfigPath(value: string): string | null {
+  if (!value.startsWith('/')) return 'must be an absolute path';
+  if (!CONFIG_PATH.test(value)) {
+    return 'cannot go into smtpd.conf and dovecot.conf: use letters, digits and / . _ - + @ , = only (no quotes, spaces, newlines or other syntax)';
+  }
+  if (value.split('/').some((part) => part.startsWith('-'))) return 'has a part starting with "-"';
+  return null;
+}
+
 export function checkUnixUser(value: string): string | null {
   if (!UNIX_USER.test(value)) return 'is not a valid user name (lower case letters, digits, _ and -, at most 32)';
   if (value === 'root') return 'should not read mail; root mail goes to the postmaster through the aliases';
@@ -152,7 +187,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   }
 
   const postmaster = check('postmaster', str('postmaster'), (v) => {
-    if (v.includes('@')) return checkEmail(v);
+    if (v.includes('@')) return checkConfigEmail(v);
     if (!Array.isArray(rawUsers) || !rawUsers.includes(v)) {
       return 'is neither one of the users nor an email address';
     }
@@ -162,7 +197,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   const dmarcPolicy = check('dmarcPolicy', str('dmarcPolicy'), (v) =>
     (DMARC_POLICIES as readonly string[]).includes(v) ? null : 'is not a DMARC policy (none, quarantine or reject)',
   ) as DmarcPolicy | undefined;
-  const dmarcReports = check('dmarcReports', str('dmarcReports', true), checkEmail);
+  const dmarcReports = check('dmarcReports', str('dmarcReports', true), checkConfigEmail);
   const tls = parseTls(input.tls, errors);
 
   if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
@@ -190,8 +225,9 @@ function parseTls(raw: unknown, errors: string[]): TlsChoice | undefined {
     const { cert, key } = raw as { cert?: unknown; key?: unknown };
     let ok = true;
     for (const [name, value] of [['cert', cert], ['key', key]] as const) {
-      if (typeof value !== 'string' || !value.startsWith('/')) {
-        errors.push(`tls.${name}: ${show(value)} must be an absolute path`);
+      const problem = typeof value === 'string' ? checkConfigPath(value) : 'must be an absolute path';
+      if (problem) {
+        errors.push(`tls.${name}: ${show(value)} ${problem}`);
         ok = false;
       }
     }

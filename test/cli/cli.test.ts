@@ -127,6 +127,30 @@ describe('bad input', () => {
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it.each([
+    [
+      'a certificate path that would add an open-relay rule to smtpd.conf',
+      { tls: { mode: 'existing', cert: '/etc/ssl/a.pem"\nmatch from any for any action "outbound"\n#', key: '/etc/ssl/private/a.key' } },
+      'tls.cert: "/etc/ssl/a.pem\\"\\nmatch from any for any action \\"outbound\\"\\n#" cannot go into smtpd.conf and dovecot.conf',
+    ],
+    ['a pipe alias as postmaster', { postmaster: '|/tmp/x@example.org' }, 'postmaster: "|/tmp/x@example.org" cannot go into the aliases and smtpd tables'],
+    ['an :include: list as the report address', { dmarcReports: ':include:/etc/passwd@example.org' }, 'dmarcReports: ":include:/etc/passwd@example.org" is not an email address'],
+    ['a key path with a newline', { tls: { mode: 'existing', cert: '/etc/ssl/a.pem', key: '/etc/ssl/private/a.key\nssl = no' } }, 'tls.key: "/etc/ssl/private/a.key\\nssl = no" cannot go into'],
+  ])('%s: exit 2, one line naming the field, nothing written', async (_what, bad, line) => {
+    const root = path.join(dir, 'root');
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+    const file = await answersFile({ ...DEMO_ANSWERS, ...bad });
+    const before = await treeSnapshot(dir);
+    const { code, stdout, stderr } = await cli(['setup', '--yes', '--plain', '--answers', file, '--root', root, '--platform', 'debian'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.startsWith(`mail-wizard: ${file}: ${line}`), lines[0]).toBe(true);
+    expect(await treeSnapshot(dir)).toEqual(before);
+  });
+
   it('an answers file that is not JSON says so, with exit code 2', async () => {
     const file = await answersFile('{"domain": "example.org",');
     const { code, stderr } = await cli(['plan', '--answers', file]);

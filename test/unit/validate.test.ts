@@ -55,6 +55,16 @@ describe('answers validation', () => {
     ['tls', 'letsencrypt', 'tls: "letsencrypt" is not a TLS choice'],
     ['tls', { mode: 'existing', cert: 'cert.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "cert.pem" must be an absolute path'],
     ['tls', 'existing', 'tls: "existing" needs the paths'],
+    // Values that would become config syntax (aliases(5), smtpd.conf(5), dovecot.conf).
+    ['postmaster', '|/tmp/x@example.org', 'postmaster: "|/tmp/x@example.org" cannot go into the aliases and smtpd tables'],
+    ['postmaster', '/var/mail/x@example.org', 'postmaster: "/var/mail/x@example.org" cannot go into the aliases and smtpd tables'],
+    ['postmaster', '-oQ@example.org', 'postmaster: "-oQ@example.org" cannot go into the aliases and smtpd tables'],
+    ['postmaster', '"a b"@example.org', 'postmaster: "\\"a b\\"@example.org" is not an email address'],
+    ['dmarcReports', 'rua{x}@example.org', 'dmarcReports: "rua{x}@example.org" cannot go into the aliases and smtpd tables'],
+    ['tls', { mode: 'existing', cert: '/etc/ssl/a.pem"\nmatch from any for any action "outbound"', key: '/etc/ssl/private/k.key' }, 'tls.cert: "/etc/ssl/a.pem\\"\\nmatch'],
+    ['tls', { mode: 'existing', cert: '/etc/ssl/a.pem', key: '/etc/ssl/private/my key.pem' }, 'tls.key: "/etc/ssl/private/my key.pem" cannot go into smtpd.conf and dovecot.conf'],
+    ['tls', { mode: 'existing', cert: '/etc/ssl/%{home}.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "/etc/ssl/%{home}.pem" cannot go into'],
+    ['tls', { mode: 'existing', cert: '/etc/ssl/-x.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "/etc/ssl/-x.pem" has a part starting with "-"'],
     ['hostName', 'mail.example.org', 'hostName: unknown field'],
   ];
 
