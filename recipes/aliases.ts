@@ -10,7 +10,7 @@ export const aliasesStep = configStep({
   needs: ['packages'],
   files: async (ctx: Context) => {
     const path = ctx.platform.paths.aliases;
-    return [{ path, content: renderAliases(await ctx.host.readFile(path), ctx.answers), mode: 0o644, owner: 'root' }];
+    return [{ path, content: renderAliases(await ctx.host.readFile(path), ctx.answers), mode: 0o644, owner: 'root', shared: true }];
   },
   upToDate: 'the aliases are already set',
 });

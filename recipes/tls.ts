@@ -6,8 +6,18 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { octal } from '../src/engine/actions.js';
-import { planFiles, probeFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
-import { renderAcmeClientConf, renderDailyLocal, renderHttpdConf } from './templates/acme.js';
+import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
+import {
+  CERTBOT_DEPLOY_HOOK,
+  certbotRenews,
+  ownInclude,
+  renderAcmeClientConf,
+  renderAcmeClientOwn,
+  renderCertbotDeployHook,
+  renderDailyLocal,
+  renderHttpdConf,
+  renderHttpdOwn,
+} from './templates/acme.js';
 import { tlsPaths } from './templates/input.js';
 
 interface TlsProbe {
@@ -16,13 +26,29 @@ interface TlsProbe {
   files: FileState[];
 }
 
-function acmeFiles(ctx: Context, dailyLocal: string | null): ManagedFile[] {
-  if (ctx.answers.tls.mode !== 'acme' || ctx.platform.name !== 'openbsd') return [];
-  const input = { answers: ctx.answers, platform: ctx.platform, facts: ctx.facts };
+const DAILY_LOCAL = '/etc/daily.local';
+
+/**
+ * The renewal's files. OpenBSD acme: our own acme-client and httpd files, and a marked block in
+ * each shared file (acme-client.conf, httpd.conf, daily.local) that the admin may already use.
+ * Debian with a certificate certbot renews: the deploy hook that makes the daemons pick it up.
+ */
+async function renewalFiles(ctx: Context): Promise<ManagedFile[]> {
+  const { platform } = ctx;
+  const input = { answers: ctx.answers, platform, facts: ctx.facts };
+  if (certbotRenews(input)) {
+    return [{ path: CERTBOT_DEPLOY_HOOK, content: renderCertbotDeployHook(input, ctx.facts), mode: 0o755, owner: 'root' }];
+  }
+  if (ctx.answers.tls.mode !== 'acme' || platform.name !== 'openbsd') return [];
+  const read = (path: string) => ctx.host.readFile(path);
+  const acmeConf = await read(platform.paths.acmeClientConf);
+  const file = (path: string, content: string, shared = false): ManagedFile => ({ path, content, mode: 0o644, owner: 'root', shared });
   return [
-    { path: ctx.platform.paths.acmeClientConf, content: renderAcmeClientConf(input), mode: 0o644, owner: 'root' },
-    { path: ctx.platform.paths.httpdConf, content: renderHttpdConf(input), mode: 0o644, owner: 'root' },
-    { path: '/etc/daily.local', content: renderDailyLocal(dailyLocal, input), mode: 0o644, owner: 'root' },
+    file(ownInclude(platform.paths.acmeClientConf), renderAcmeClientOwn(input, acmeConf)),
+    file(platform.paths.acmeClientConf, renderAcmeClientConf(acmeConf, platform), true),
+    file(ownInclude(platform.paths.httpdConf), renderHttpdOwn(input)),
+    file(platform.paths.httpdConf, renderHttpdConf(await read(platform.paths.httpdConf), platform), true),
+    file(DAILY_LOCAL, renderDailyLocal(await read(DAILY_LOCAL), input), true),
   ];
 }
 
@@ -33,11 +59,10 @@ export const tlsStep: Step<TlsProbe> = {
   needs: ['packages'],
   async probe(ctx) {
     const { cert, key } = tlsPaths(ctx);
-    const dailyLocal = ctx.platform.name === 'openbsd' ? await ctx.host.readFile('/etc/daily.local') : null;
     return {
       certExists: (await ctx.host.stat(cert)) !== null,
       keyExists: (await ctx.host.stat(key)) !== null,
-      files: await probeFiles(ctx, acmeFiles(ctx, dailyLocal)),
+      files: await probeFiles(ctx, await renewalFiles(ctx)),
     };
   },
   plan(ctx, probed) {
@@ -45,7 +70,8 @@ export const tlsStep: Step<TlsProbe> = {
     const { cert, key } = tlsPaths(ctx);
     const actions: Action[] = [];
     if (answers.tls.mode === 'existing') {
-      return { actions, reason: `using the existing certificate ${cert}` };
+      actions.push(...planFiles(probed.files)); // certbot's deploy hook, when certbot renews it
+      return actions.length ? { actions } : { actions, reason: `using the existing certificate ${cert}` };
     }
     if (answers.tls.mode === 'self-signed') {
       if (!probed.certExists) {
@@ -76,7 +102,9 @@ export const tlsStep: Step<TlsProbe> = {
     }
     return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert} and renewal is set up` };
   },
-  verify: verifyCertificate,
+  async verify(ctx) {
+    return [...(await verifyCertificate(ctx)), ...(await verifyFiles(ctx, 'tls.renewal', await renewalFiles(ctx)))];
+  },
 };
 
 export async function verifyCertificate(ctx: Context): Promise<Finding[]> {

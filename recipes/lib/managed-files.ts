@@ -5,6 +5,7 @@
  */
 import { octal } from '../../src/engine/actions.js';
 import type { Context, Finding, WriteFileAction } from '../../src/engine/types.js';
+import { insideBlock } from './marked-block.js';
 
 export interface ManagedFile {
   path: string;
@@ -12,6 +13,8 @@ export interface ManagedFile {
   mode: number;
   owner?: string;
   group?: string;
+  /** A file shared with the admin, of which we own one marked block (see marked-block.ts). */
+  shared?: boolean;
 }
 
 export interface FileState {
@@ -53,6 +56,9 @@ export async function verifyFiles(ctx: Context, check: string, files: ManagedFil
   return states.map(({ file, current, metaDiffers }): Finding => {
     if (current === null) {
       return { status: 'fail', check, summary: `${file.path} is missing`, evidence: `no file at ${file.path}`, fix: 'Run `mail-wizard repair` to write it again.' };
+    }
+    if (file.shared && insideBlock(current) === null) {
+      return { status: 'fail', check, summary: `${file.path} lacks the mail-wizard block`, evidence: 'no "# BEGIN mail-wizard" line', fix: 'Run `mail-wizard repair` to add it again (the other lines stay as they are).' };
     }
     if (current !== file.content) {
       return {

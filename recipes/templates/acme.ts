@@ -1,21 +1,44 @@
 /**
- * ACME on OpenBSD: acme-client(1) with the domain block from /etc/examples/acme-client.conf, and
- * httpd(8) answering the HTTP-01 challenges from /var/www/acme. acme-client exits 0 when the
- * certificate changed, 2 when it is still valid, 1 on failure: the renewal line restarts the
- * daemons only on 0.
+ * Certificates from ACME, and their renewal.
+ *
+ * OpenBSD: acme-client(1) with the domain block from /etc/examples/acme-client.conf, and httpd(8)
+ * answering the HTTP-01 challenges from /var/www/acme. Both config files may already serve the
+ * admin's website, so each gets one marked block with an `include` of a file that is wholly ours
+ * (httpd.conf(5) and acme-client.conf(5): "Additional configuration files can be included with the
+ * include keyword"). daily.local gets a block with the renewal: acme-client exits 0 when the
+ * certificate changed, 2 when it is still valid, 1 on failure, so the daemons restart only on 0.
+ *
+ * Debian: certbot runs every program in /etc/letsencrypt/renewal-hooks/deploy/ after a renewal,
+ * with RENEWED_LINEAGE set to the certificate's live directory; ours restarts smtpd (it reads its
+ * certificate only at start) and reloads dovecot.
  */
+import type { Platform } from '../../src/platform/types.js';
+import type { Facts } from '../../src/engine/types.js';
+import { outsideBlock, withBlock } from '../lib/marked-block.js';
 import { header, tlsPaths, type TemplateInput } from './input.js';
 
-export function renderAcmeClientConf(input: TemplateInput): string {
+/** The file of ours that a shared config file includes: /etc/httpd.conf → /etc/httpd.mail-wizard.conf. */
+export function ownInclude(sharedPath: string): string {
+  return sharedPath.replace(/(\.conf)?$/, '.mail-wizard.conf');
+}
+
+const AUTHORITY = /^\s*authority\s+"?letsencrypt"?\s*\{/;
+
+/** Our part of acme-client.conf: the authority (unless the admin already defines it) and our domain. */
+export function renderAcmeClientOwn(input: TemplateInput, sharedConf: string | null): string {
   const { answers, platform } = input;
   const { cert, key } = tlsPaths(input);
-  return `${header(platform.paths.acmeClientConf, `certificates for ${answers.hostname}`)}
-
-authority letsencrypt {
+  const adminAuthority = outsideBlock(sharedConf).some((l) => AUTHORITY.test(l));
+  const authority = adminAuthority
+    ? '# The authority "letsencrypt" is defined in acme-client.conf itself.\n'
+    : `authority letsencrypt {
 	api url "https://acme-v02.api.letsencrypt.org/directory"
 	account key "/etc/acme/letsencrypt-privkey.pem"
 }
+`;
+  return `${header(ownInclude(platform.paths.acmeClientConf), `certificates for ${answers.hostname} (included by ${platform.paths.acmeClientConf})`)}
 
+${authority}
 domain ${answers.hostname} {
 	domain key "${key}"
 	domain full chain certificate "${cert}"
@@ -24,9 +47,14 @@ domain ${answers.hostname} {
 `;
 }
 
-export function renderHttpdConf(input: TemplateInput): string {
+/** acme-client.conf (the admin's, or a new one) with our include in a marked block. */
+export function renderAcmeClientConf(existing: string | null, platform: Platform): string {
+  return withBlock(existing, { what: 'the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.acmeClientConf)}"`] });
+}
+
+export function renderHttpdOwn(input: TemplateInput): string {
   const { answers, platform } = input;
-  return `${header(platform.paths.httpdConf, 'answers ACME challenges for the certificate')}
+  return `${header(ownInclude(platform.paths.httpdConf), `answers ACME challenges for the certificate (included by ${platform.paths.httpdConf})`)}
 
 server "${answers.hostname}" {
 	listen on * port 80
@@ -41,15 +69,57 @@ server "${answers.hostname}" {
 `;
 }
 
+/** httpd.conf (the admin's website, or a new one) with our include in a marked block. */
+export function renderHttpdConf(existing: string | null, platform: Platform): string {
+  return withBlock(existing, { what: 'ACME challenges for the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.httpdConf)}"`] });
+}
+
 /** The line in /etc/daily.local that renews the certificate and restarts what uses it. */
 export function acmeRenewLine({ answers }: Pick<TemplateInput, 'answers'>): string {
   return `acme-client ${answers.hostname} && rcctl restart smtpd dovecot`;
 }
 
-/** daily.local with the renewal line added (other lines kept). */
+/** daily.local (the admin's lines kept) with the renewal in a marked block. */
 export function renderDailyLocal(existing: string | null, input: Pick<TemplateInput, 'answers'>): string {
-  const line = acmeRenewLine(input);
-  const lines = (existing ?? '').split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1));
-  if (lines.includes(line)) return `${lines.join('\n')}\n`;
-  return `${[...lines, '# Renew the TLS certificate (mail-wizard); exit 2 = still valid, no restart.', line].join('\n')}\n`;
+  const renew = new RegExp(`^\\s*acme-client\\s+(-\\S+\\s+)*${input.answers.hostname.replace(/\./g, '\\.')}(\\s|$)`);
+  return withBlock(existing, {
+    what: 'renew the TLS certificate',
+    lines: [
+      '# acme-client exits 0 when it renewed, 2 when the certificate is still valid, 1 on failure',
+      '# (acme-client(1)): smtpd and dovecot restart only after a renewal.',
+      acmeRenewLine(input),
+    ],
+    conflict: (line) => (renew.test(line) ? 'the renewal is in the mail-wizard block' : null),
+  });
+}
+
+/** Where certbot keeps the certificates it renews. */
+export const CERTBOT_LIVE = '/etc/letsencrypt/live/';
+export const CERTBOT_DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/mail-wizard';
+
+/** Whether certbot renews the certificate in use (Debian acme, or an existing certbot lineage). */
+export function certbotRenews(input: Pick<TemplateInput, 'answers' | 'platform'>): boolean {
+  return input.platform.name === 'debian' && tlsPaths(input).cert.startsWith(CERTBOT_LIVE);
+}
+
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** certbot's deploy hook: after our certificate's renewal, smtpd restarts and dovecot reloads. */
+export function renderCertbotDeployHook(input: TemplateInput, facts: Facts): string {
+  const { platform } = input;
+  const lineage = tlsPaths(input).cert.slice(0, -'/fullchain.pem'.length);
+  const restartSmtpd = platform.restart('smtpd', facts).map((c) => c.argv.map(shellWord).join(' '));
+  const reloadDovecot = platform.service('dovecot', 'reload', facts).map(shellWord).join(' ');
+  return `#!/bin/sh
+${header(CERTBOT_DEPLOY_HOOK, 'picks up a renewed certificate')}
+#
+# certbot runs this after each renewal, with RENEWED_LINEAGE set to the renewed certificate's
+# directory. smtpd reads its certificate only when it starts; dovecot re-reads it on reload.
+set -e
+[ "$RENEWED_LINEAGE" = ${shellWord(lineage)} ] || exit 0
+${restartSmtpd.join('\n')}
+${reloadDovecot}
+`;
 }

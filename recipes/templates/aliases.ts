@@ -1,8 +1,11 @@
 /**
  * The aliases table: postmaster, abuse and root mail go to the postmaster (RFC 5321 §4.5.1 and
- * RFC 2142 require postmaster@ and abuse@). Existing entries are kept; ours replace theirs in place.
+ * RFC 2142 require postmaster@ and abuse@). The table is shared with the admin (OpenBSD ships one
+ * full of system aliases): ours live in a marked block, and an admin's line for the same name is
+ * commented out with a note (two lines for one name would leave it to smtpd which one wins).
  */
 import type { Answers } from '../../src/answers/schema.js';
+import { withBlock } from '../lib/marked-block.js';
 
 export function wantedAliases(answers: Answers): [string, string][] {
   const wanted: [string, string][] = [
@@ -20,24 +23,31 @@ export function wantedAliases(answers: Answers): [string, string][] {
   return wanted;
 }
 
+/** `name: value, value` (aliases(5)); null for comments, blank lines and anything else. */
+export function parseAliasLine(line: string): { name: string; values: string[] } | null {
+  const m = /^\s*([^#:\s][^:\s]*)\s*:\s*(.*)$/.exec(line);
+  if (!m) return null;
+  return { name: m[1]!.toLowerCase(), values: m[2]!.split(',').map((v) => v.trim()).filter(Boolean) };
+}
+
 export function renderAliases(existing: string | null, answers: Answers): string {
   const wanted = new Map(wantedAliases(answers));
-  const lines = (existing ?? '').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const out = lines.map((line) => {
-    const m = /^\s*([^#:\s][^:\s]*)\s*:/.exec(line);
-    const name = m?.[1]?.toLowerCase();
-    if (name && wanted.has(name)) {
-      const value = wanted.get(name)!;
-      wanted.delete(name);
-      return `${name}: ${value}`;
-    }
-    return line;
+  return withBlock(existing, {
+    what: 'postmaster, abuse and root reach a person',
+    lines: [...wanted].map(([name, value]) => `${name}: ${value}`),
+    conflict: (line) => {
+      const name = parseAliasLine(line)?.name;
+      return name && wanted.has(name) ? `"${name}" is set in the mail-wizard block` : null;
+    },
   });
-  if (wanted.size > 0) {
-    if (out.length > 0) out.push('');
-    out.push('# Added by mail-wizard');
-    for (const [name, value] of wanted) out.push(`${name}: ${value}`);
+}
+
+/** Every alias in the table (the admin's and ours): name → its values. */
+export function parseAliases(content: string | null): Map<string, string[]> {
+  const aliases = new Map<string, string[]>();
+  for (const line of (content ?? '').split('\n')) {
+    const entry = parseAliasLine(line);
+    if (entry) aliases.set(entry.name, entry.values);
   }
-  return `${out.join('\n')}\n`;
+  return aliases;
 }

@@ -1,9 +1,12 @@
 /**
  * /etc/hosts: `localhost` must be loopback (a wildcard DNS record plus a search domain can otherwise
  * send daemons to the public address: the story behind this project), and the host name maps to
- * the public addresses. Other lines are kept as they are.
+ * the public addresses. The file is the admin's: our lines live in a marked block; an admin's line
+ * that contradicts them (localhost on another address, the host name on another address) is
+ * commented out with a note, every other line is kept as it is.
  */
 import type { Answers } from '../../src/answers/schema.js';
+import { outsideBlock, withBlock } from '../lib/marked-block.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
@@ -14,21 +17,23 @@ function fields(line: string): { ip?: string; names: string[] } {
 
 export function renderHosts(existing: string | null, answers: Answers): string {
   const short = answers.hostname.split('.')[0]!;
-  const kept = (existing ?? '').split('\n').filter((line) => {
+  const conflict = (line: string): string | null => {
     const { ip, names } = fields(line);
-    if (!ip) return true;
-    if (names.includes('localhost') && !LOOPBACK.has(ip)) return false; // the seed story's bug
-    return !names.includes(answers.hostname); // rewritten below with the right addresses
-  });
-  while (kept.length > 0 && kept[kept.length - 1]!.trim() === '') kept.pop();
-  const has = (ip: string) => kept.some((l) => {
+    if (!ip) return null;
+    if (names.includes('localhost') && !LOOPBACK.has(ip)) return 'localhost must be loopback';
+    if (names.includes(answers.hostname)) return `${answers.hostname} is set in the mail-wizard block`;
+    return null;
+  };
+  // The admin's lines that stay in force: when they already map localhost, we do not repeat it.
+  const kept = outsideBlock(existing).filter((l) => conflict(l) === null);
+  const keptHas = (ip: string) => kept.some((l) => {
     const f = fields(l);
     return f.ip === ip && f.names.includes('localhost');
   });
-  const added: string[] = [];
-  if (!has('127.0.0.1')) added.push('127.0.0.1\tlocalhost');
-  if (!has('::1')) added.push('::1\t\tlocalhost');
-  added.push(`${answers.ipv4}\t${answers.hostname} ${short}`);
-  if (answers.ipv6) added.push(`${answers.ipv6}\t${answers.hostname} ${short}`);
-  return `${[...kept, ...added].join('\n')}\n`;
+  const lines: string[] = [];
+  if (!keptHas('127.0.0.1')) lines.push('127.0.0.1\tlocalhost');
+  if (!keptHas('::1')) lines.push('::1\t\tlocalhost');
+  lines.push(`${answers.ipv4}\t${answers.hostname} ${short}`);
+  if (answers.ipv6) lines.push(`${answers.ipv6}\t${answers.hostname} ${short}`);
+  return withBlock(existing, { what: 'localhost is loopback; the host name is this server', lines, conflict });
 }

@@ -19,15 +19,18 @@ pki "${host}" cert "${cert}"
 pki "${host}" key "${key}"
 
 table aliases file:${platform.paths.aliases}
+# Each login may send only as its own addresses and the aliases that reach it.
+table allowed_senders file:${platform.paths.senders}
 
 # Rspamd scores incoming mail and signs outgoing mail with DKIM.
 filter "rspamd" proc-exec "filter-rspamd"
 
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
-# clients, which must log in; mask-src keeps their addresses out of the Received headers.
+# clients, which must log in; mask-src keeps their addresses out of the Received headers;
+# senders/masquerade refuse a MAIL FROM that is not the login's and set From to match it.
 ${listen(`port 25 tls ${common} filter "rspamd"`)}
-${listen(`port 465 smtps ${common} auth mask-src filter "rspamd"`)}
-${listen(`port 587 tls-require ${common} auth mask-src filter "rspamd"`)}
+${listen(`port 465 smtps ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
+${listen(`port 587 tls-require ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
 
 action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases>
 action "outbound" relay helo "${host}"

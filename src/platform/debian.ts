@@ -20,6 +20,7 @@ export const debian: Platform = {
   paths: {
     smtpdConf: '/etc/smtpd.conf',
     aliases: '/etc/aliases',
+    senders: '/etc/smtpd/senders',
     filterRspamd: '/usr/libexec/opensmtpd/filter-rspamd',
     dovecotConf: '/etc/dovecot/dovecot.conf',
     lmtpSocket: '/run/dovecot/lmtp',

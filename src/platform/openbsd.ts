@@ -7,6 +7,7 @@ export const openbsd: Platform = {
   paths: {
     smtpdConf: '/etc/mail/smtpd.conf',
     aliases: '/etc/mail/aliases',
+    senders: '/etc/mail/senders',
     filterRspamd: '/usr/local/libexec/smtpd/filter-rspamd',
     dovecotConf: '/etc/dovecot/dovecot.conf',
     lmtpSocket: '/var/dovecot/lmtp',

@@ -12,6 +12,8 @@ export type Daemon = 'smtpd' | 'dovecot' | 'rspamd' | 'redis' | 'httpd';
 export interface Paths {
   smtpdConf: string;
   aliases: string;
+  /** smtpd's senders table: the addresses each login may send as (ours, made from the aliases). */
+  senders: string;
   /** Directory smtpd finds filters in (proc-exec "filter-rspamd"). */
   filterRspamd: string;
   dovecotConf: string;

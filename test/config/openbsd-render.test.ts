@@ -22,6 +22,7 @@ import { renderRspamdLocalD } from '../../recipes/templates/rspamd.js';
 import { rspamadmConfigtest } from '../../recipes/rspamd.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 import { renderAliases } from '../../recipes/templates/aliases.js';
+import { renderSenders } from '../../recipes/templates/senders.js';
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import { platformUnder } from '../support/mapped-platform.js';
 import { missingTools } from '../support/require-tool.js';
@@ -50,6 +51,7 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
     await put(cert, selfSignedCertificatePem(pair.privateKeyPem, DEMO_ANSWERS.hostname, [], 1));
     await put(dkimPaths(input()).key, pair.privateKeyPem, 0o600);
     await put(platform.paths.aliases, renderAliases(null, DEMO_ANSWERS));
+    await put(platform.paths.senders, renderSenders(DEMO_ANSWERS, renderAliases(null, DEMO_ANSWERS), platform.paths.senders));
   });
   afterAll(async () => {
     await fs.rm(root, { recursive: true, force: true });
