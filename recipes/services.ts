@@ -16,7 +16,7 @@ const DAEMONS: Daemon[] = ['redis', 'rspamd', 'dovecot', 'smtpd'];
 /** Which steps' changes need which daemon restarted. */
 const RESTART_AFTER: Record<Daemon, string[]> = {
   redis: ['redis'],
-  rspamd: ['rspamd', 'dkim'],
+  rspamd: ['rspamd', 'dkim', 'redis'], // redis: its socket, and rspamd's group to reach it
   dovecot: ['dovecot', 'tls', 'users'],
   smtpd: ['smtpd', 'aliases', 'tls'],
   httpd: [],
@@ -98,15 +98,16 @@ async function checkServices(ctx: Context): Promise<Finding[]> {
 }
 
 async function redisPing(ctx: Context): Promise<Finding> {
-  const argv = [ctx.platform.bin.redisCli, '-h', '127.0.0.1', 'ping'];
+  const socket = ctx.platform.paths.redisSocket;
+  const argv = [ctx.platform.bin.redisCli, '-s', socket, 'ping'];
   const result = await ctx.host.run(argv, { timeoutMs: 10_000, readOnly: true });
-  if (result.exitCode === 0 && result.stdout.trim() === 'PONG') return { status: 'pass', check: 'services.redis-ping', summary: 'Redis answers PONG on 127.0.0.1' };
+  if (result.exitCode === 0 && result.stdout.trim() === 'PONG') return { status: 'pass', check: 'services.redis-ping', summary: `Redis answers PONG on ${socket}` };
   return {
     status: 'fail',
     check: 'services.redis-ping',
-    summary: 'Redis does not answer on 127.0.0.1:6379',
+    summary: `Redis does not answer on ${socket}`,
     evidence: result.stdout.trim() || describeFailure(result),
-    fix: `Check ${ctx.platform.paths.redisConf} (bind 127.0.0.1) and Redis's log.`,
+    fix: `Check ${ctx.platform.paths.redisConf} (unixsocket ${socket}) and Redis's log.`,
   };
 }
 

@@ -29,8 +29,20 @@ const MAILBOXES: [string, string, string?][] = [
   ['Archive', '\\Archive'],
 ];
 
-/** The listeners: the same in both grammars. */
-const SERVICES = `service imap-login {
+/** Where the imapsieve scripts find the learn services' sockets (under base_dir). */
+const PIPE_SOCKET_DIR = 'sieve-pipe';
+
+/** The listeners and the learn services: the same in both grammars. */
+function services(input: TemplateInput): string {
+  const { platform } = input;
+  const learn = (what: 'spam' | 'ham') => `service learn-${what} {
+  executable = script ${platform.paths.sieveDir}/learn-${what}.sh
+  user = ${platform.users.rspamd}
+  unix_listener ${PIPE_SOCKET_DIR}/learn-${what} {
+    mode = 0666
+  }
+}`;
+  return `service imap-login {
   inet_listener imap {
     port = 143
   }
@@ -40,13 +52,25 @@ const SERVICES = `service imap-login {
   }
 }
 
-# smtpd delivers as the recipient's user, so every user must be able to connect.
+# LMTP: smtpd forks its delivery as the action's user (smtpd.conf: lmtp ... user "${platform.users.smtpd}";
+# smtpd.c forkmda() drops to that user with setgroups(1, its gid): no supplementary groups). So
+# only that user may connect, and no local account can drop mail into a mailbox past smtpd and
+# rspamd. Without "user", smtpd delivers as each recipient and the socket would need 0666.
 service lmtp {
   unix_listener lmtp {
-    mode = 0666
+    mode = 0600
+    user = ${platform.users.smtpd}
   }
 }
+
+# Spam learning runs as ${platform.users.rspamd}, never as the mail user: the imapsieve scripts (run by
+# the user's imap process) pipe the message to these services (Dovecot's "script" runs the program
+# as the service's user), and only ${platform.users.rspamd} can open rspamd's controller socket. Any local
+# account can reach these two sockets, but all they do is learn one message as spam or ham.
+${learn('spam')}
+${learn('ham')}
 `;
+}
 
 function mailboxes(indent: string): string {
   return MAILBOXES.map(([name, use, expunge]) =>
@@ -102,7 +126,7 @@ namespace inbox {
 ${mailboxes('  ')}
 }
 
-${SERVICES}
+${services(input)}
 protocol lmtp {
   mail_plugins = $mail_plugins sieve
 }
@@ -114,7 +138,7 @@ protocol imap {
 plugin {
   sieve_plugins = sieve_imapsieve sieve_extprograms
   sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment
-  sieve_pipe_bin_dir = ${sieve}
+  sieve_pipe_socket_dir = ${PIPE_SOCKET_DIR}
 
   imapsieve_mailbox1_name = Junk
   imapsieve_mailbox1_causes = COPY
@@ -180,7 +204,7 @@ imapsieve_from Junk {
   }
 }
 
-${SERVICES}
+${services(input)}
 protocol lmtp {
   mail_plugins {
     sieve = yes
@@ -201,17 +225,18 @@ sieve_global_extensions {
   vnd.dovecot.pipe = yes
   vnd.dovecot.environment = yes
 }
-sieve_pipe_bin_dir = ${sieve}
+sieve_pipe_socket_dir = ${PIPE_SOCKET_DIR}
 `;
 }
 
 /** The imapsieve scripts and the programs they pipe the message to. */
 export function renderSieveFiles(input: TemplateInput): { name: string; content: string; mode: number }[] {
-  const rspamc = input.platform.bin.rspamc;
+  const { rspamc } = input.platform.bin;
   const learn = (what: 'spam' | 'ham') =>
     `#!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is ${what}.
-exec ${rspamc} -h 127.0.0.1:11334 learn_${what}
+# Run by Dovecot's learn-${what} service as ${input.platform.users.rspamd} (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is ${what}. No arguments are used.
+exec ${rspamc} -h ${input.platform.paths.rspamdController} learn_${what}
 `;
   return [
     {
@@ -219,7 +244,7 @@ exec ${rspamc} -h 127.0.0.1:11334 learn_${what}
       mode: 0o644,
       content: `# A message moved into Junk: learn it as spam.
 require ["vnd.dovecot.pipe", "copy", "imapsieve"];
-pipe :copy "learn-spam.sh";
+pipe :copy "learn-spam";
 `,
     },
     {
@@ -233,7 +258,7 @@ if environment :matches "imap.mailbox" "*" {
 if string "\${mailbox}" "Trash" {
   stop;
 }
-pipe :copy "learn-ham.sh";
+pipe :copy "learn-ham";
 `,
     },
     { name: 'learn-spam.sh', mode: 0o755, content: learn('spam') },

@@ -1,15 +1,17 @@
-/** redis.conf: Redis keeps Rspamd's Bayes tokens and rate limits; it listens on loopback only. */
+/** redis.conf: Redis keeps Rspamd's Bayes tokens and rate limits; only rspamd can reach it. */
 import { header, type TemplateInput } from './input.js';
 
-export function renderRedisConf({ platform }: TemplateInput): string {
+export function renderRedisConf({ platform }: Pick<TemplateInput, 'platform'>): string {
   const p = platform.paths;
   return `${header(p.redisConf, 'Redis for Rspamd')}
 
-# Loopback addresses, never "localhost": a wildcard DNS record cannot move them.
-# The "-" makes ::1 optional, for hosts without IPv6.
+# No TCP port at all: on loopback every local user could read and write rspamd's data.
+# A socket open to the ${platform.users.redis} group only; rspamd is added to it, nobody else is.
+port 0
 bind 127.0.0.1 -::1
 protected-mode yes
-port 6379
+unixsocket ${p.redisSocket}
+unixsocketperm 660
 
 daemonize ${platform.redisDaemonize ? 'yes' : 'no'}
 pidfile ${p.redisPidFile}

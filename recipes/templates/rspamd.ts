@@ -23,10 +23,20 @@ export function renderRspamdLocalD(input: TemplateInput): RenderedFile[] {
     file(
       'worker-controller.inc',
       'the controller (web UI, learning)',
-      '# Only reachable from this machine; rspamc learns through it without a password.\nbind_socket = "127.0.0.1:11334";\n',
+      // rspamd trusts every connection on a unix socket (controller.c, check_password: "allow
+      // unauthorized connection from a unix socket"), and the stock config trusts 127.0.0.1 too.
+      `# No TCP port: on 127.0.0.1 every local user could train, reconfigure and read rspamd.
+# A socket only ${input.platform.users.rspamd} (and root) can open; Dovecot's learn service runs as ${input.platform.users.rspamd}.
+# Use it as root: rspamc -h ${input.platform.paths.rspamdController} stat
+bind_socket = "${input.platform.paths.rspamdController} mode=0600 owner=${input.platform.users.rspamd}";
+`,
     ),
     file('worker-proxy.inc', 'the milter proxy (unused by OpenSMTPD)', 'bind_socket = "127.0.0.1:11332";\n'),
-    file('redis.conf', 'Redis for all modules', 'servers = "127.0.0.1:6379";\n'),
+    file(
+      'redis.conf',
+      'Redis for all modules',
+      `# Redis's socket (no TCP port): open to the ${input.platform.users.redis} group, which _rspamd is in.\nservers = "${input.platform.paths.redisSocket}";\n`,
+    ),
     file(
       'classifier-bayes.conf',
       'the Bayes classifier',

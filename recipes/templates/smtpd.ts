@@ -32,7 +32,7 @@ ${listen(`port 25 tls ${common} filter "rspamd"`)}
 ${listen(`port 465 smtps ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
 ${listen(`port 587 tls-require ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
 
-action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases>
+action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases> user "${platform.users.smtpd}"
 action "outbound" relay helo "${host}"
 
 match from any for domain "${answers.domain}" action "local_mail"

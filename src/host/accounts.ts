@@ -11,6 +11,15 @@ export function findUser(passwd: string | null, name: string): Account | null {
   return null;
 }
 
+/** The secondary members of a group (the last field of its /etc/group line); null when there is no such group. */
+export function findGroupMembers(group: string | null, name: string): string[] | null {
+  for (const line of (group ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 4) return f[3]!.split(',').map((m) => m.trim()).filter(Boolean);
+  }
+  return null;
+}
+
 export function findGroupId(group: string | null, name: string): number | null {
   for (const line of (group ?? '').split('\n')) {
     const f = line.split(':');

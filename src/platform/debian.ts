@@ -26,7 +26,9 @@ export const debian: Platform = {
     lmtpSocket: '/run/dovecot/lmtp',
     sieveDir: '/etc/dovecot/sieve',
     rspamdLocalD: '/etc/rspamd/local.d',
+    rspamdController: '/var/lib/rspamd/controller.sock',
     redisConf: '/etc/redis/redis.conf',
+    redisSocket: '/run/redis/redis-server.sock',
     redisDir: '/var/lib/redis',
     redisPidFile: '/run/redis/redis-server.pid',
     redisLogFile: '/var/log/redis/redis-server.log',
@@ -39,7 +41,7 @@ export const debian: Platform = {
     httpdConf: '',
     acmeChallengeDir: '/var/www/acme',
   },
-  users: { rspamd: '_rspamd', root: 'root', wheel: 'root' },
+  users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', root: 'root', wheel: 'root' },
   services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },
   packages: [
     'opensmtpd',
@@ -86,6 +88,7 @@ export const debian: Platform = {
     facts.serviceManager === 'systemctl'
       ? { argv: ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]] }
       : { rcDir: '/etc/rc2.d', name: debian.services[daemon] },
+  addToGroup: (user, group) => ['usermod', '--append', '--groups', group, user],
   addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
   firewallCheck: (path) => ['nft', '--check', '--file', path],
   firewallLoad: (path) => ['nft', '--file', path],

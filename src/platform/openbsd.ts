@@ -13,7 +13,11 @@ export const openbsd: Platform = {
     lmtpSocket: '/var/dovecot/lmtp',
     sieveDir: '/usr/local/lib/dovecot/sieve',
     rspamdLocalD: '/etc/rspamd/local.d',
+    // rspamd's DBDIR, owned by _rspamd: -DDBDIR="${LOCALSTATEDIR}/rspamd" in mail/rspamd/Makefile.
+    rspamdController: '/var/rspamd/controller.sock',
     redisConf: '/etc/redis/redis.conf',
+    // redis.rc's rc_pre makes /var/run/redis (0750 _redis:_redis) before each start.
+    redisSocket: '/var/run/redis/redis.sock',
     redisDir: '/var/redis',
     redisPidFile: '/var/run/redis/redis_6379.pid',
     redisLogFile: '',
@@ -26,7 +30,8 @@ export const openbsd: Platform = {
     httpdConf: '/etc/httpd.conf',
     acmeChallengeDir: '/var/www/acme',
   },
-  users: { rspamd: '_rspamd', root: 'wheel', wheel: 'wheel' },
+  // _smtpd: SMTPD_USER in usr.sbin/smtpd/smtpd.h; _redis: daemon_user in databases/redis/bsd/pkg/redis.rc.
+  users: { rspamd: '_rspamd', redis: '_redis', smtpd: '_smtpd', root: 'wheel', wheel: 'wheel' },
   services: { smtpd: 'smtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis', httpd: 'httpd' },
   packages: ['dovecot', 'dovecot-pigeonhole', 'rspamd', 'opensmtpd-filter-rspamd', 'redis'],
   bin: {
@@ -48,6 +53,8 @@ export const openbsd: Platform = {
   serviceCheck: (daemon) => ({ argv: ['rcctl', 'check', openbsd.services[daemon]] }),
   // `rcctl get NAME status` exits 0 when the daemon is enabled, 1 when it is not (rcctl(8)).
   serviceEnabledCheck: (daemon) => ({ argv: ['rcctl', 'get', openbsd.services[daemon], 'status'] }),
+  // usermod -G appends to the secondary groups (-S would replace them): usr.sbin/user/usermod.8.
+  addToGroup: (user, group) => ['usermod', '-G', group, user],
   addUser: (name) => ['useradd', '-m', name],
   firewallCheck: (path) => ['pfctl', '-n', '-f', path],
   firewallLoad: (path) => ['pfctl', '-f', path],

@@ -22,7 +22,11 @@ export interface Paths {
   /** Dovecot sieve scripts for spam learning. */
   sieveDir: string;
   rspamdLocalD: string;
+  /** Rspamd's controller: a socket only _rspamd and root can open (no TCP port). */
+  rspamdController: string;
   redisConf: string;
+  /** Redis listens on this socket only (no TCP port): open to the Redis group, which rspamd joins. */
+  redisSocket: string;
   redisDir: string;
   redisPidFile: string;
   redisLogFile: string;
@@ -54,6 +58,10 @@ export interface Platform {
   users: {
     /** Group that may read the DKIM key (rspamd runs as this). */
     rspamd: string;
+    /** Group of the Redis user: its socket is open to this group only (rspamd joins it). */
+    redis: string;
+    /** smtpd's unprivileged user: it delivers to Dovecot's LMTP socket (action ... user). */
+    smtpd: string;
     /** Group that owns the TLS private keys' directory. */
     root: string;
     wheel: string;
@@ -85,6 +93,8 @@ export interface Platform {
    * no command for it) the runlevel directory whose S* links name it.
    */
   serviceEnabledCheck(daemon: Daemon, facts: Facts): { argv: string[] } | { rcDir: string; name: string };
+  /** argv that adds an existing user to a further (secondary) group, keeping its other groups. */
+  addToGroup(user: string, group: string): string[];
   /** argv that adds a local user with a home directory. */
   addUser(name: string): string[];
   /** argv that checks a firewall config file without loading it, then the one that loads it. */
