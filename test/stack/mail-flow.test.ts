@@ -144,7 +144,8 @@ describe.skipIf(problem !== null)('the mail stack in a trixie test host', () => 
 
   it('5. the message copied into Junk was learned as spam by rspamd', async () => {
     const learned = async () => {
-      const stat = await host.exec(['rspamc', '-h', '127.0.0.1:11334', 'stat']);
+      // The controller listens only on a socket root and _rspamd can open (no TCP port).
+      const stat = await host.exec(['rspamc', '-h', '/var/lib/rspamd/controller.sock', 'stat']);
       const line = stat.stdout.split('\n').find((l) => l.includes('BAYES_SPAM')) ?? '';
       return Number(/learned: (\d+)/.exec(line)?.[1] ?? 0);
     };
