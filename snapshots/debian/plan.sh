@@ -11,10 +11,12 @@ backup() { mkdir -p "$BACKUP$(dirname "$1")" && cp -p "$1" "$BACKUP$1"; }
 mkdir -p "$(dirname /etc/hosts)"
 [ -e /etc/hosts ] && backup /etc/hosts
 (umask 077 && cat > /etc/hosts.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard: localhost is loopback; the host name is this server
 127.0.0.1	localhost
 ::1		localhost
 192.0.2.25	mail.example.org mail
 2001:db8::25	mail.example.org mail
+# END mail-wizard
 MAIL_WIZARD_EOF
 )
 chown root /etc/hosts.mail-wizard-new
@@ -35,6 +37,26 @@ useradd --create-home --shell /bin/sh bob
 
 # == TLS certificate
 # Mail servers and clients talk over TLS; the certificate must name the host name.
+mkdir -p "$(dirname /etc/letsencrypt/renewal-hooks/deploy/mail-wizard)"
+[ -e /etc/letsencrypt/renewal-hooks/deploy/mail-wizard ] && backup /etc/letsencrypt/renewal-hooks/deploy/mail-wizard
+(umask 077 && cat > /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new <<'MAIL_WIZARD_EOF'
+#!/bin/sh
+# /etc/letsencrypt/renewal-hooks/deploy/mail-wizard: picks up a renewed certificate
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+#
+# certbot runs this after each renewal, with RENEWED_LINEAGE set to the renewed certificate's
+# directory. smtpd reads its certificate only when it starts; dovecot re-reads it on reload.
+set -e
+[ "$RENEWED_LINEAGE" = /etc/letsencrypt/live/mail.example.org ] || exit 0
+start-stop-daemon --stop --oknodo --retry TERM/15/KILL/5 --pidfile /run/smtpd.pid
+service opensmtpd start
+service dovecot reload
+MAIL_WIZARD_EOF
+)
+chown root /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
+chmod 0755 /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
+mv -f /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new /etc/letsencrypt/renewal-hooks/deploy/mail-wizard
 certbot certonly --standalone --non-interactive --agree-tos -m postmaster@example.org -d mail.example.org
 
 # == Aliases (postmaster, abuse, root)
@@ -42,12 +64,13 @@ certbot certonly --standalone --non-interactive --agree-tos -m postmaster@exampl
 mkdir -p "$(dirname /etc/aliases)"
 [ -e /etc/aliases ] && backup /etc/aliases
 (umask 077 && cat > /etc/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# Added by mail-wizard
+# BEGIN mail-wizard: postmaster, abuse and root reach a person
 postmaster: alice
 abuse: postmaster
 hostmaster: postmaster
 root: postmaster
 dmarc-reports: postmaster
+# END mail-wizard
 MAIL_WIZARD_EOF
 )
 chown root /etc/aliases.mail-wizard-new
@@ -70,20 +93,23 @@ pki "mail.example.org" cert "/etc/letsencrypt/live/mail.example.org/fullchain.pe
 pki "mail.example.org" key "/etc/letsencrypt/live/mail.example.org/privkey.pem"
 
 table aliases file:/etc/aliases
+# Each login may send only as its own addresses and the aliases that reach it.
+table allowed_senders file:/etc/smtpd/senders
 
 # Rspamd scores incoming mail and signs outgoing mail with DKIM.
 filter "rspamd" proc-exec "filter-rspamd"
 
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
-# clients, which must log in; mask-src keeps their addresses out of the Received headers.
+# clients, which must log in; mask-src keeps their addresses out of the Received headers;
+# senders/masquerade refuse a MAIL FROM that is not the login's and set From to match it.
 listen on 0.0.0.0 port 25 tls pki "mail.example.org" hostname "mail.example.org" filter "rspamd"
 listen on :: port 25 tls pki "mail.example.org" hostname "mail.example.org" filter "rspamd"
-listen on 0.0.0.0 port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on :: port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on 0.0.0.0 port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
+listen on 0.0.0.0 port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on :: port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on 0.0.0.0 port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
 
-action "local_mail" lmtp "/run/dovecot/lmtp" rcpt-to alias <aliases>
+action "local_mail" lmtp "/run/dovecot/lmtp" rcpt-to alias <aliases> user "opensmtpd"
 action "outbound" relay helo "mail.example.org"
 
 match from any for domain "example.org" action "local_mail"
@@ -95,6 +121,21 @@ MAIL_WIZARD_EOF
 chown root /etc/smtpd.conf.mail-wizard-new
 chmod 0644 /etc/smtpd.conf.mail-wizard-new
 mv -f /etc/smtpd.conf.mail-wizard-new /etc/smtpd.conf
+mkdir -p "$(dirname /etc/smtpd/senders)"
+[ -e /etc/smtpd/senders ] && backup /etc/smtpd/senders
+(umask 077 && cat > /etc/smtpd/senders.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/smtpd/senders: who may send as which address (smtpd.conf: senders <allowed_senders> masquerade)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+# Made from the users and the aliases table: a user may send as their own address and as the
+# aliases that reach them. Rerun `mail-wizard repair` after changing the aliases.
+alice	alice@example.org, abuse@example.org, dmarc-reports@example.org, hostmaster@example.org, postmaster@example.org, root@example.org
+bob	bob@example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/smtpd/senders.mail-wizard-new
+chmod 0644 /etc/smtpd/senders.mail-wizard-new
+mv -f /etc/smtpd/senders.mail-wizard-new /etc/smtpd/senders
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
@@ -186,9 +227,32 @@ service imap-login {
   }
 }
 
-# smtpd delivers as the recipient's user, so every user must be able to connect.
+# LMTP: smtpd forks its delivery as the action's user (smtpd.conf: lmtp ... user "opensmtpd";
+# smtpd.c forkmda() drops to that user with setgroups(1, its gid): no supplementary groups). So
+# only that user may connect, and no local account can drop mail into a mailbox past smtpd and
+# rspamd. Without "user", smtpd delivers as each recipient and the socket would need 0666.
 service lmtp {
   unix_listener lmtp {
+    mode = 0600
+    user = opensmtpd
+  }
+}
+
+# Spam learning runs as _rspamd, never as the mail user: the imapsieve scripts (run by
+# the user's imap process) pipe the message to these services (Dovecot's "script" runs the program
+# as the service's user), and only _rspamd can open rspamd's controller socket. Any local
+# account can reach these two sockets, but all they do is learn one message as spam or ham.
+service learn-spam {
+  executable = script /etc/dovecot/sieve/learn-spam.sh
+  user = _rspamd
+  unix_listener sieve-pipe/learn-spam {
+    mode = 0666
+  }
+}
+service learn-ham {
+  executable = script /etc/dovecot/sieve/learn-ham.sh
+  user = _rspamd
+  unix_listener sieve-pipe/learn-ham {
     mode = 0666
   }
 }
@@ -213,7 +277,7 @@ sieve_global_extensions {
   vnd.dovecot.pipe = yes
   vnd.dovecot.environment = yes
 }
-sieve_pipe_bin_dir = /etc/dovecot/sieve
+sieve_pipe_socket_dir = sieve-pipe
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/dovecot.conf.mail-wizard-new
@@ -224,7 +288,7 @@ mkdir -p "$(dirname /etc/dovecot/sieve/report-spam.sieve)"
 (umask 077 && cat > /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
 # A message moved into Junk: learn it as spam.
 require ["vnd.dovecot.pipe", "copy", "imapsieve"];
-pipe :copy "learn-spam.sh";
+pipe :copy "learn-spam";
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new
@@ -241,7 +305,7 @@ if environment :matches "imap.mailbox" "*" {
 if string "${mailbox}" "Trash" {
   stop;
 }
-pipe :copy "learn-ham.sh";
+pipe :copy "learn-ham";
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/sieve/report-ham.sieve.mail-wizard-new
@@ -251,8 +315,9 @@ mkdir -p "$(dirname /etc/dovecot/sieve/learn-spam.sh)"
 [ -e /etc/dovecot/sieve/learn-spam.sh ] && backup /etc/dovecot/sieve/learn-spam.sh
 (umask 077 && cat > /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is spam.
-exec /usr/bin/rspamc -h 127.0.0.1:11334 learn_spam
+# Run by Dovecot's learn-spam service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is spam. No arguments are used.
+exec /usr/bin/rspamc -h /var/lib/rspamd/controller.sock learn_spam
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new
@@ -262,8 +327,9 @@ mkdir -p "$(dirname /etc/dovecot/sieve/learn-ham.sh)"
 [ -e /etc/dovecot/sieve/learn-ham.sh ] && backup /etc/dovecot/sieve/learn-ham.sh
 (umask 077 && cat > /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is ham.
-exec /usr/bin/rspamc -h 127.0.0.1:11334 learn_ham
+# Run by Dovecot's learn-ham service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is ham. No arguments are used.
+exec /usr/bin/rspamc -h /var/lib/rspamd/controller.sock learn_ham
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new
@@ -273,7 +339,7 @@ mv -f /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new /etc/dovecot/sieve/learn-h
 /usr/bin/sievec -c /etc/dovecot/dovecot.conf /etc/dovecot/sieve/report-ham.sieve
 
 # == Redis
-# Rspamd keeps what it learns (Bayes) and its rate limits in Redis, listening on 127.0.0.1 only.
+# Rspamd keeps what it learns (Bayes) and its rate limits in Redis, on a socket only rspamd can use.
 mkdir -p "$(dirname /etc/redis/redis.conf)"
 [ -e /etc/redis/redis.conf ] && backup /etc/redis/redis.conf
 (umask 077 && cat > /etc/redis/redis.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
@@ -281,11 +347,13 @@ mkdir -p "$(dirname /etc/redis/redis.conf)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-# Loopback addresses, never "localhost": a wildcard DNS record cannot move them.
-# The "-" makes ::1 optional, for hosts without IPv6.
+# No TCP port at all: on loopback every local user could read and write rspamd's data.
+# A socket open to the redis group only; rspamd is added to it, nobody else is.
+port 0
 bind 127.0.0.1 -::1
 protected-mode yes
-port 6379
+unixsocket /run/redis/redis-server.sock
+unixsocketperm 660
 
 daemonize yes
 pidfile /run/redis/redis-server.pid
@@ -304,6 +372,7 @@ MAIL_WIZARD_EOF
 chown root /etc/redis/redis.conf.mail-wizard-new
 chmod 0644 /etc/redis/redis.conf.mail-wizard-new
 mv -f /etc/redis/redis.conf.mail-wizard-new /etc/redis/redis.conf
+usermod --append --groups redis _rspamd
 
 # == Rspamd (spam filter, DKIM signing)
 # Scores incoming mail and signs outgoing mail, so that receivers can check it came from you.
@@ -327,8 +396,10 @@ mkdir -p "$(dirname /etc/rspamd/local.d/worker-controller.inc)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-# Only reachable from this machine; rspamc learns through it without a password.
-bind_socket = "127.0.0.1:11334";
+# No TCP port: on 127.0.0.1 every local user could train, reconfigure and read rspamd.
+# A socket only _rspamd (and root) can open; Dovecot's learn service runs as _rspamd.
+# Use it as root: rspamc -h /var/lib/rspamd/controller.sock stat
+bind_socket = "/var/lib/rspamd/controller.sock mode=0600 owner=_rspamd";
 MAIL_WIZARD_EOF
 )
 chown root /etc/rspamd/local.d/worker-controller.inc.mail-wizard-new
@@ -354,7 +425,8 @@ mkdir -p "$(dirname /etc/rspamd/local.d/redis.conf)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-servers = "127.0.0.1:6379";
+# Redis's socket (no TCP port): open to the redis group, which _rspamd is in.
+servers = "/run/redis/redis-server.sock";
 MAIL_WIZARD_EOF
 )
 chown root /etc/rspamd/local.d/redis.conf.mail-wizard-new

@@ -11,10 +11,12 @@ backup() { mkdir -p "$BACKUP$(dirname "$1")" && cp -p "$1" "$BACKUP$1"; }
 mkdir -p "$(dirname /etc/hosts)"
 [ -e /etc/hosts ] && backup /etc/hosts
 (umask 077 && cat > /etc/hosts.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard: localhost is loopback; the host name is this server
 127.0.0.1	localhost
 ::1		localhost
 192.0.2.25	mail.example.org mail
 2001:db8::25	mail.example.org mail
+# END mail-wizard
 MAIL_WIZARD_EOF
 )
 chown root /etc/hosts.mail-wizard-new
@@ -35,10 +37,10 @@ useradd -m bob
 
 # == TLS certificate
 # Mail servers and clients talk over TLS; the certificate must name the host name.
-mkdir -p "$(dirname /etc/acme-client.conf)"
-[ -e /etc/acme-client.conf ] && backup /etc/acme-client.conf
-(umask 077 && cat > /etc/acme-client.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# /etc/acme-client.conf: certificates for mail.example.org
+mkdir -p "$(dirname /etc/acme-client.mail-wizard.conf)"
+[ -e /etc/acme-client.mail-wizard.conf ] && backup /etc/acme-client.mail-wizard.conf
+(umask 077 && cat > /etc/acme-client.mail-wizard.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/acme-client.mail-wizard.conf: certificates for mail.example.org (included by /etc/acme-client.conf)
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
@@ -54,13 +56,24 @@ domain mail.example.org {
 }
 MAIL_WIZARD_EOF
 )
+chown root /etc/acme-client.mail-wizard.conf.mail-wizard-new
+chmod 0644 /etc/acme-client.mail-wizard.conf.mail-wizard-new
+mv -f /etc/acme-client.mail-wizard.conf.mail-wizard-new /etc/acme-client.mail-wizard.conf
+mkdir -p "$(dirname /etc/acme-client.conf)"
+[ -e /etc/acme-client.conf ] && backup /etc/acme-client.conf
+(umask 077 && cat > /etc/acme-client.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard: the mail server's certificate
+include "/etc/acme-client.mail-wizard.conf"
+# END mail-wizard
+MAIL_WIZARD_EOF
+)
 chown root /etc/acme-client.conf.mail-wizard-new
 chmod 0644 /etc/acme-client.conf.mail-wizard-new
 mv -f /etc/acme-client.conf.mail-wizard-new /etc/acme-client.conf
-mkdir -p "$(dirname /etc/httpd.conf)"
-[ -e /etc/httpd.conf ] && backup /etc/httpd.conf
-(umask 077 && cat > /etc/httpd.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# /etc/httpd.conf: answers ACME challenges for the certificate
+mkdir -p "$(dirname /etc/httpd.mail-wizard.conf)"
+[ -e /etc/httpd.mail-wizard.conf ] && backup /etc/httpd.mail-wizard.conf
+(umask 077 && cat > /etc/httpd.mail-wizard.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/httpd.mail-wizard.conf: answers ACME challenges for the certificate (included by /etc/httpd.conf)
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
@@ -76,14 +89,28 @@ server "mail.example.org" {
 }
 MAIL_WIZARD_EOF
 )
+chown root /etc/httpd.mail-wizard.conf.mail-wizard-new
+chmod 0644 /etc/httpd.mail-wizard.conf.mail-wizard-new
+mv -f /etc/httpd.mail-wizard.conf.mail-wizard-new /etc/httpd.mail-wizard.conf
+mkdir -p "$(dirname /etc/httpd.conf)"
+[ -e /etc/httpd.conf ] && backup /etc/httpd.conf
+(umask 077 && cat > /etc/httpd.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard: ACME challenges for the mail server's certificate
+include "/etc/httpd.mail-wizard.conf"
+# END mail-wizard
+MAIL_WIZARD_EOF
+)
 chown root /etc/httpd.conf.mail-wizard-new
 chmod 0644 /etc/httpd.conf.mail-wizard-new
 mv -f /etc/httpd.conf.mail-wizard-new /etc/httpd.conf
 mkdir -p "$(dirname /etc/daily.local)"
 [ -e /etc/daily.local ] && backup /etc/daily.local
 (umask 077 && cat > /etc/daily.local.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# Renew the TLS certificate (mail-wizard); exit 2 = still valid, no restart.
+# BEGIN mail-wizard: renew the TLS certificate
+# acme-client exits 0 when it renewed, 2 when the certificate is still valid, 1 on failure
+# (acme-client(1)): smtpd and dovecot restart only after a renewal.
 acme-client mail.example.org && rcctl restart smtpd dovecot
+# END mail-wizard
 MAIL_WIZARD_EOF
 )
 chown root /etc/daily.local.mail-wizard-new
@@ -102,12 +129,13 @@ rc=0; acme-client -v mail.example.org || rc=$?
 mkdir -p "$(dirname /etc/mail/aliases)"
 [ -e /etc/mail/aliases ] && backup /etc/mail/aliases
 (umask 077 && cat > /etc/mail/aliases.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# Added by mail-wizard
+# BEGIN mail-wizard: postmaster, abuse and root reach a person
 postmaster: alice
 abuse: postmaster
 hostmaster: postmaster
 root: postmaster
 dmarc-reports: postmaster
+# END mail-wizard
 MAIL_WIZARD_EOF
 )
 chown root /etc/mail/aliases.mail-wizard-new
@@ -130,20 +158,23 @@ pki "mail.example.org" cert "/etc/ssl/mail.example.org.fullchain.pem"
 pki "mail.example.org" key "/etc/ssl/private/mail.example.org.key"
 
 table aliases file:/etc/mail/aliases
+# Each login may send only as its own addresses and the aliases that reach it.
+table allowed_senders file:/etc/mail/senders
 
 # Rspamd scores incoming mail and signs outgoing mail with DKIM.
 filter "rspamd" proc-exec "filter-rspamd"
 
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
-# clients, which must log in; mask-src keeps their addresses out of the Received headers.
+# clients, which must log in; mask-src keeps their addresses out of the Received headers;
+# senders/masquerade refuse a MAIL FROM that is not the login's and set From to match it.
 listen on 0.0.0.0 port 25 tls pki "mail.example.org" hostname "mail.example.org" filter "rspamd"
 listen on :: port 25 tls pki "mail.example.org" hostname "mail.example.org" filter "rspamd"
-listen on 0.0.0.0 port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on :: port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on 0.0.0.0 port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
-listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth mask-src filter "rspamd"
+listen on 0.0.0.0 port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on :: port 465 smtps pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on 0.0.0.0 port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
+listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
 
-action "local_mail" lmtp "/var/dovecot/lmtp" rcpt-to alias <aliases>
+action "local_mail" lmtp "/var/dovecot/lmtp" rcpt-to alias <aliases> user "_smtpd"
 action "outbound" relay helo "mail.example.org"
 
 match from any for domain "example.org" action "local_mail"
@@ -155,6 +186,21 @@ MAIL_WIZARD_EOF
 chown root /etc/mail/smtpd.conf.mail-wizard-new
 chmod 0644 /etc/mail/smtpd.conf.mail-wizard-new
 mv -f /etc/mail/smtpd.conf.mail-wizard-new /etc/mail/smtpd.conf
+mkdir -p "$(dirname /etc/mail/senders)"
+[ -e /etc/mail/senders ] && backup /etc/mail/senders
+(umask 077 && cat > /etc/mail/senders.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/mail/senders: who may send as which address (smtpd.conf: senders <allowed_senders> masquerade)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+# Made from the users and the aliases table: a user may send as their own address and as the
+# aliases that reach them. Rerun `mail-wizard repair` after changing the aliases.
+alice	alice@example.org, abuse@example.org, dmarc-reports@example.org, hostmaster@example.org, postmaster@example.org, root@example.org
+bob	bob@example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/mail/senders.mail-wizard-new
+chmod 0644 /etc/mail/senders.mail-wizard-new
+mv -f /etc/mail/senders.mail-wizard-new /etc/mail/senders
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
@@ -228,9 +274,32 @@ service imap-login {
   }
 }
 
-# smtpd delivers as the recipient's user, so every user must be able to connect.
+# LMTP: smtpd forks its delivery as the action's user (smtpd.conf: lmtp ... user "_smtpd";
+# smtpd.c forkmda() drops to that user with setgroups(1, its gid): no supplementary groups). So
+# only that user may connect, and no local account can drop mail into a mailbox past smtpd and
+# rspamd. Without "user", smtpd delivers as each recipient and the socket would need 0666.
 service lmtp {
   unix_listener lmtp {
+    mode = 0600
+    user = _smtpd
+  }
+}
+
+# Spam learning runs as _rspamd, never as the mail user: the imapsieve scripts (run by
+# the user's imap process) pipe the message to these services (Dovecot's "script" runs the program
+# as the service's user), and only _rspamd can open rspamd's controller socket. Any local
+# account can reach these two sockets, but all they do is learn one message as spam or ham.
+service learn-spam {
+  executable = script /usr/local/lib/dovecot/sieve/learn-spam.sh
+  user = _rspamd
+  unix_listener sieve-pipe/learn-spam {
+    mode = 0666
+  }
+}
+service learn-ham {
+  executable = script /usr/local/lib/dovecot/sieve/learn-ham.sh
+  user = _rspamd
+  unix_listener sieve-pipe/learn-ham {
     mode = 0666
   }
 }
@@ -246,7 +315,7 @@ protocol imap {
 plugin {
   sieve_plugins = sieve_imapsieve sieve_extprograms
   sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment
-  sieve_pipe_bin_dir = /usr/local/lib/dovecot/sieve
+  sieve_pipe_socket_dir = sieve-pipe
 
   imapsieve_mailbox1_name = Junk
   imapsieve_mailbox1_causes = COPY
@@ -267,7 +336,7 @@ mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/report-spam.sieve)"
 (umask 077 && cat > /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
 # A message moved into Junk: learn it as spam.
 require ["vnd.dovecot.pipe", "copy", "imapsieve"];
-pipe :copy "learn-spam.sh";
+pipe :copy "learn-spam";
 MAIL_WIZARD_EOF
 )
 chown root /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new
@@ -284,7 +353,7 @@ if environment :matches "imap.mailbox" "*" {
 if string "${mailbox}" "Trash" {
   stop;
 }
-pipe :copy "learn-ham.sh";
+pipe :copy "learn-ham";
 MAIL_WIZARD_EOF
 )
 chown root /usr/local/lib/dovecot/sieve/report-ham.sieve.mail-wizard-new
@@ -294,8 +363,9 @@ mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/learn-spam.sh)"
 [ -e /usr/local/lib/dovecot/sieve/learn-spam.sh ] && backup /usr/local/lib/dovecot/sieve/learn-spam.sh
 (umask 077 && cat > /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is spam.
-exec /usr/local/bin/rspamc -h 127.0.0.1:11334 learn_spam
+# Run by Dovecot's learn-spam service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is spam. No arguments are used.
+exec /usr/local/bin/rspamc -h /var/rspamd/controller.sock learn_spam
 MAIL_WIZARD_EOF
 )
 chown root /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new
@@ -305,8 +375,9 @@ mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/learn-ham.sh)"
 [ -e /usr/local/lib/dovecot/sieve/learn-ham.sh ] && backup /usr/local/lib/dovecot/sieve/learn-ham.sh
 (umask 077 && cat > /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is ham.
-exec /usr/local/bin/rspamc -h 127.0.0.1:11334 learn_ham
+# Run by Dovecot's learn-ham service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is ham. No arguments are used.
+exec /usr/local/bin/rspamc -h /var/rspamd/controller.sock learn_ham
 MAIL_WIZARD_EOF
 )
 chown root /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new
@@ -316,7 +387,7 @@ mv -f /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new /usr/local/lib/d
 /usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /usr/local/lib/dovecot/sieve/report-ham.sieve
 
 # == Redis
-# Rspamd keeps what it learns (Bayes) and its rate limits in Redis, listening on 127.0.0.1 only.
+# Rspamd keeps what it learns (Bayes) and its rate limits in Redis, on a socket only rspamd can use.
 mkdir -p "$(dirname /etc/redis/redis.conf)"
 [ -e /etc/redis/redis.conf ] && backup /etc/redis/redis.conf
 (umask 077 && cat > /etc/redis/redis.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
@@ -324,11 +395,13 @@ mkdir -p "$(dirname /etc/redis/redis.conf)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-# Loopback addresses, never "localhost": a wildcard DNS record cannot move them.
-# The "-" makes ::1 optional, for hosts without IPv6.
+# No TCP port at all: on loopback every local user could read and write rspamd's data.
+# A socket open to the _redis group only; rspamd is added to it, nobody else is.
+port 0
 bind 127.0.0.1 -::1
 protected-mode yes
-port 6379
+unixsocket /var/run/redis/redis.sock
+unixsocketperm 660
 
 daemonize no
 pidfile /var/run/redis/redis_6379.pid
@@ -348,6 +421,7 @@ MAIL_WIZARD_EOF
 chown root /etc/redis/redis.conf.mail-wizard-new
 chmod 0644 /etc/redis/redis.conf.mail-wizard-new
 mv -f /etc/redis/redis.conf.mail-wizard-new /etc/redis/redis.conf
+usermod -G _redis _rspamd
 
 # == Rspamd (spam filter, DKIM signing)
 # Scores incoming mail and signs outgoing mail, so that receivers can check it came from you.
@@ -371,8 +445,10 @@ mkdir -p "$(dirname /etc/rspamd/local.d/worker-controller.inc)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-# Only reachable from this machine; rspamc learns through it without a password.
-bind_socket = "127.0.0.1:11334";
+# No TCP port: on 127.0.0.1 every local user could train, reconfigure and read rspamd.
+# A socket only _rspamd (and root) can open; Dovecot's learn service runs as _rspamd.
+# Use it as root: rspamc -h /var/rspamd/controller.sock stat
+bind_socket = "/var/rspamd/controller.sock mode=0600 owner=_rspamd";
 MAIL_WIZARD_EOF
 )
 chown root /etc/rspamd/local.d/worker-controller.inc.mail-wizard-new
@@ -398,7 +474,8 @@ mkdir -p "$(dirname /etc/rspamd/local.d/redis.conf)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
-servers = "127.0.0.1:6379";
+# Redis's socket (no TCP port): open to the _redis group, which _rspamd is in.
+servers = "/var/run/redis/redis.sock";
 MAIL_WIZARD_EOF
 )
 chown root /etc/rspamd/local.d/redis.conf.mail-wizard-new

@@ -1,3 +1,4 @@
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is ham.
-exec /usr/bin/rspamc -h 127.0.0.1:11334 learn_ham
+# Run by Dovecot's learn-ham service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is ham. No arguments are used.
+exec /usr/bin/rspamc -h /var/lib/rspamd/controller.sock learn_ham

@@ -1,3 +1,4 @@
 #!/bin/sh
-# Teaches Rspamd (its controller on 127.0.0.1, never "localhost") that the message on stdin is spam.
-exec /usr/local/bin/rspamc -h 127.0.0.1:11334 learn_spam
+# Run by Dovecot's learn-spam service as _rspamd (see dovecot.conf): teaches Rspamd,
+# through its controller socket, that the message on stdin is spam. No arguments are used.
+exec /usr/local/bin/rspamc -h /var/rspamd/controller.sock learn_spam

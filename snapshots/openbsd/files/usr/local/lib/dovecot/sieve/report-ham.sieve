@@ -6,4 +6,4 @@ if environment :matches "imap.mailbox" "*" {
 if string "${mailbox}" "Trash" {
   stop;
 }
-pipe :copy "learn-ham.sh";
+pipe :copy "learn-ham";

@@ -1,3 +1,3 @@
 # A message moved into Junk: learn it as spam.
 require ["vnd.dovecot.pipe", "copy", "imapsieve"];
-pipe :copy "learn-spam.sh";
+pipe :copy "learn-spam";
