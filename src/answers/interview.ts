@@ -5,7 +5,7 @@
  */
 import enquirer from 'enquirer';
 import { FIELDS, type Answers, type FieldSpec } from './schema.js';
-import { checkConfigEmail, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkUnixUser, validateAnswers } from './validate.js';
+import { checkConfigEmail, checkConfigPath, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkUnixUser, validateAnswers } from './validate.js';
 
 type Draft = Partial<Record<keyof Answers, string>>;
 
@@ -61,8 +61,17 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
       return ['none', 'quarantine', 'reject'].includes(v) ? true : 'none, quarantine or reject';
     case 'dmarcReports':
       return problem(checkConfigEmail(v));
-    case 'tls':
-      return ['acme', 'self-signed'].includes(v) || v.startsWith('existing ') ? true : 'acme, self-signed, or "existing CERT_PATH KEY_PATH"';
+    case 'tls': {
+      if (['acme', 'self-signed'].includes(v)) return true;
+      if (!v.startsWith('existing ')) return 'acme, self-signed, or "existing CERT_PATH KEY_PATH"';
+      const paths = v.split(/\s+/).slice(1);
+      if (paths.length !== 2) return 'give both paths: "existing CERT_PATH KEY_PATH"';
+      for (const p of paths) {
+        const bad = checkConfigPath(p);
+        if (bad) return `${JSON.stringify(p)} ${bad}`;
+      }
+      return true;
+    }
   }
 }
 
