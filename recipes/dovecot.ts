@@ -1,6 +1,7 @@
-/** Dovecot: IMAP, LMTP and the spam-learning sieve scripts. */
-import type { Context } from '../src/engine/types.js';
+/** Dovecot: IMAP, LMTP and the spam-learning sieve scripts (and the group that may use them). */
+import type { Context, Finding, Step } from '../src/engine/types.js';
 import { configStep } from './lib/config-step.js';
+import type { FileState } from './lib/managed-files.js';
 import { renderDovecotConf, renderSieveFiles } from './templates/dovecot.js';
 
 /** Reads `dovecot --version` into the facts: the config grammar depends on it. */
@@ -10,7 +11,7 @@ async function detectDovecotVersion(ctx: Context): Promise<void> {
   if (result.exitCode === 0 && version) ctx.facts.dovecotVersion = version;
 }
 
-export const dovecotStep = configStep({
+const dovecotFiles = configStep({
   id: 'dovecot',
   title: 'Dovecot (IMAP, LMTP, spam learning)',
   why: 'Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.',
@@ -34,3 +35,35 @@ export const dovecotStep = configStep({
   }),
   upToDate: 'dovecot.conf and the sieve scripts are already as wanted',
 });
+
+interface DovecotProbe {
+  files: FileState[];
+  learnGroup: boolean;
+}
+
+/**
+ * The config files, plus the group that Dovecot's mail processes get (mail_access_groups) to reach
+ * the learn services: Dovecot refuses to start when it is missing, so it is made first.
+ */
+export const dovecotStep: Step<DovecotProbe> = {
+  id: dovecotFiles.id,
+  title: dovecotFiles.title,
+  why: dovecotFiles.why,
+  needs: dovecotFiles.needs!,
+  async probe(ctx) {
+    return { files: await dovecotFiles.probe(ctx), learnGroup: (await ctx.host.groupId(ctx.platform.users.learn)) !== null };
+  },
+  plan(ctx, probed) {
+    const files = dovecotFiles.plan(ctx, probed.files);
+    if (probed.learnGroup) return files;
+    return { actions: [{ type: 'run', argv: ctx.platform.addGroup(ctx.platform.users.learn), timeoutMs: 30_000 }, ...files.actions] };
+  },
+  async verify(ctx) {
+    const group = ctx.platform.users.learn;
+    const findings: Finding[] = [];
+    if ((await ctx.host.groupId(group)) === null) {
+      findings.push({ status: 'fail', check: 'dovecot.learn-group', summary: `no group ${group}: Dovecot's mail processes need it (mail_access_groups)`, fix: ctx.platform.addGroup(group).join(' ') });
+    }
+    return [...findings, ...(await dovecotFiles.verify(ctx))];
+  },
+};

@@ -39,7 +39,8 @@ function services(input: TemplateInput): string {
   executable = script ${platform.paths.sieveDir}/learn-${what}.sh
   user = ${platform.users.rspamd}
   unix_listener ${PIPE_SOCKET_DIR}/learn-${what} {
-    mode = 0666
+    mode = 0660
+    group = ${platform.users.learn}
   }
 }`;
   return `service imap-login {
@@ -65,8 +66,9 @@ service lmtp {
 
 # Spam learning runs as ${platform.users.rspamd}, never as the mail user: the imapsieve scripts (run by
 # the user's imap process) pipe the message to these services (Dovecot's "script" runs the program
-# as the service's user), and only ${platform.users.rspamd} can open rspamd's controller socket. Any local
-# account can reach these two sockets, but all they do is learn one message as spam or ham.
+# as the service's user), and only ${platform.users.rspamd} can open rspamd's controller socket. The
+# services' sockets are for the ${platform.users.learn} group, which only Dovecot's mail processes get
+# (mail_access_groups): a user's shell cannot reach them.
 ${learn('spam')}
 ${learn('ham')}
 `;
@@ -102,6 +104,8 @@ protocols = imap lmtp
 listen = *, ::
 mail_location = maildir:~/Maildir
 first_valid_uid = 1000
+# The mail processes (not the users' shells) may reach the spam-learning services.
+mail_access_groups = ${platform.users.learn}
 
 ssl = required
 ssl_cert = <${cert}
@@ -166,6 +170,8 @@ listen = *, ::
 mail_driver = maildir
 mail_path = ~/Maildir
 first_valid_uid = 1000
+# The mail processes (not the users' shells) may reach the spam-learning services.
+mail_access_groups = ${platform.users.learn}
 
 ssl = required
 ssl_server_cert_file = ${cert}

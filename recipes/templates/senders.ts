@@ -39,7 +39,7 @@ export function renderSenders(answers: Answers, aliasesContent: string | null, p
   const lines = [...sendersFor(answers, aliasesContent)].map(([user, addresses]) => `${user}\t${addresses.join(', ')}`);
   return `${header(path, 'who may send as which address (smtpd.conf: senders <allowed_senders> masquerade)')}
 # Made from the users and the aliases table: a user may send as their own address and as the
-# aliases that reach them. Rerun \`mail-wizard repair\` after changing the aliases.
+# aliases that reach them. After changing the aliases, \`mail-wizard setup\` rebuilds it.
 ${lines.join('\n')}
 `;
 }

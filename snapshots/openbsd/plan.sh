@@ -193,7 +193,7 @@ mkdir -p "$(dirname /etc/mail/senders)"
 # Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 # Made from the users and the aliases table: a user may send as their own address and as the
-# aliases that reach them. Rerun `mail-wizard repair` after changing the aliases.
+# aliases that reach them. After changing the aliases, `mail-wizard setup` rebuilds it.
 alice	alice@example.org, abuse@example.org, dmarc-reports@example.org, hostmaster@example.org, postmaster@example.org, root@example.org
 bob	bob@example.org
 MAIL_WIZARD_EOF
@@ -204,6 +204,7 @@ mv -f /etc/mail/senders.mail-wizard-new /etc/mail/senders
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
+groupadd _spamlearn
 mkdir -p "$(dirname /etc/dovecot/dovecot.conf)"
 [ -e /etc/dovecot/dovecot.conf ] && backup /etc/dovecot/dovecot.conf
 (umask 077 && cat > /etc/dovecot/dovecot.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
@@ -219,6 +220,8 @@ protocols = imap lmtp
 listen = *, ::
 mail_location = maildir:~/Maildir
 first_valid_uid = 1000
+# The mail processes (not the users' shells) may reach the spam-learning services.
+mail_access_groups = _spamlearn
 
 ssl = required
 ssl_cert = </etc/ssl/mail.example.org.fullchain.pem
@@ -287,20 +290,23 @@ service lmtp {
 
 # Spam learning runs as _rspamd, never as the mail user: the imapsieve scripts (run by
 # the user's imap process) pipe the message to these services (Dovecot's "script" runs the program
-# as the service's user), and only _rspamd can open rspamd's controller socket. Any local
-# account can reach these two sockets, but all they do is learn one message as spam or ham.
+# as the service's user), and only _rspamd can open rspamd's controller socket. The
+# services' sockets are for the _spamlearn group, which only Dovecot's mail processes get
+# (mail_access_groups): a user's shell cannot reach them.
 service learn-spam {
   executable = script /usr/local/lib/dovecot/sieve/learn-spam.sh
   user = _rspamd
   unix_listener sieve-pipe/learn-spam {
-    mode = 0666
+    mode = 0660
+    group = _spamlearn
   }
 }
 service learn-ham {
   executable = script /usr/local/lib/dovecot/sieve/learn-ham.sh
   user = _rspamd
   unix_listener sieve-pipe/learn-ham {
-    mode = 0666
+    mode = 0660
+    group = _spamlearn
   }
 }
 

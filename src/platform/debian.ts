@@ -41,7 +41,7 @@ export const debian: Platform = {
     httpdConf: '',
     acmeChallengeDir: '/var/www/acme',
   },
-  users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', root: 'root', wheel: 'root' },
+  users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', learn: '_spamlearn', root: 'root', wheel: 'root' },
   services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },
   packages: [
     'opensmtpd',
@@ -88,6 +88,7 @@ export const debian: Platform = {
     facts.serviceManager === 'systemctl'
       ? { argv: ['systemctl', 'is-enabled', '--quiet', debian.services[daemon]] }
       : { rcDir: '/etc/rc2.d', name: debian.services[daemon] },
+  addGroup: (group) => ['groupadd', '--system', group],
   addToGroup: (user, group) => ['usermod', '--append', '--groups', group, user],
   addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
   firewallCheck: (path) => ['nft', '--check', '--file', path],

@@ -31,7 +31,7 @@ export const openbsd: Platform = {
     acmeChallengeDir: '/var/www/acme',
   },
   // _smtpd: SMTPD_USER in usr.sbin/smtpd/smtpd.h; _redis: daemon_user in databases/redis/bsd/pkg/redis.rc.
-  users: { rspamd: '_rspamd', redis: '_redis', smtpd: '_smtpd', root: 'wheel', wheel: 'wheel' },
+  users: { rspamd: '_rspamd', redis: '_redis', smtpd: '_smtpd', learn: '_spamlearn', root: 'wheel', wheel: 'wheel' },
   services: { smtpd: 'smtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis', httpd: 'httpd' },
   packages: ['dovecot', 'dovecot-pigeonhole', 'rspamd', 'opensmtpd-filter-rspamd', 'redis'],
   bin: {
@@ -54,6 +54,8 @@ export const openbsd: Platform = {
   // `rcctl get NAME status` exits 0 when the daemon is enabled, 1 when it is not (rcctl(8)).
   serviceEnabledCheck: (daemon) => ({ argv: ['rcctl', 'get', openbsd.services[daemon], 'status'] }),
   // usermod -G appends to the secondary groups (-S would replace them): usr.sbin/user/usermod.8.
+  // groupadd(8): picks the next free gid.
+  addGroup: (group) => ['groupadd', group],
   addToGroup: (user, group) => ['usermod', '-G', group, user],
   addUser: (name) => ['useradd', '-m', name],
   firewallCheck: (path) => ['pfctl', '-n', '-f', path],

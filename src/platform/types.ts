@@ -62,6 +62,8 @@ export interface Platform {
     redis: string;
     /** smtpd's unprivileged user: it delivers to Dovecot's LMTP socket (action ... user). */
     smtpd: string;
+    /** Group (of ours) that Dovecot gives the mail processes: only it may reach the learn services. */
+    learn: string;
     /** Group that owns the TLS private keys' directory. */
     root: string;
     wheel: string;
@@ -93,6 +95,8 @@ export interface Platform {
    * no command for it) the runlevel directory whose S* links name it.
    */
   serviceEnabledCheck(daemon: Daemon, facts: Facts): { argv: string[] } | { rcDir: string; name: string };
+  /** argv that adds a system group with no members. */
+  addGroup(group: string): string[];
   /** argv that adds an existing user to a further (secondary) group, keeping its other groups. */
   addToGroup(user: string, group: string): string[];
   /** argv that adds a local user with a home directory. */

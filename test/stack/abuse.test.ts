@@ -3,7 +3,8 @@
  * outside machine and as local accounts on the server,
  * - a logged-in user may send only as their own address and the aliases that reach them;
  * - the rspamd controller refuses whoever is not root or _rspamd (no TCP port, a 0600 socket),
- *   and learning from Junk still works (it runs as _rspamd through Dovecot's learn service);
+ *   and learning from Junk still works (it runs as _rspamd through Dovecot's learn services,
+ *   which only Dovecot's mail processes can reach);
  * - no local account can write to Dovecot's LMTP socket (only smtpd's delivery user can);
  * - Redis has no TCP port and only rspamd's group can use its socket;
  * - a renewed certificate (as certbot leaves it: new files behind the live/ symlinks) is served by
@@ -180,6 +181,18 @@ describe.skipIf(problem !== null)('hard to abuse: senders, controller, LMTP, Red
     const after = await waitFor('rspamd to learn the spam', async () => ((await learned()) > before ? learned() : null), 60_000);
     expect(after).toBeGreaterThan(before);
   }, 180_000);
+
+  it('the learn services are for Dovecot\'s mail processes only: a user\'s shell cannot feed them', async () => {
+    for (const what of ['spam', 'ham']) {
+      const socket = `/run/dovecot/sieve-pipe/learn-${what}`;
+      expect(ok(await host.exec(['stat', '-c', '%a %G %F', socket])).stdout.trim()).toBe('660 _spamlearn socket');
+      for (const user of ['nobody', 'alice']) {
+        const r = await asUser(user, ['nc', '-U', '-N', socket]);
+        expect(r.exitCode, r.stdout + r.stderr).not.toBe(0);
+        expect(r.stdout + r.stderr).toMatch(/permission denied/i);
+      }
+    }
+  }, 60_000);
 
   it('LMTP: no local account can write to Dovecot\'s socket; it is 0600 for smtpd\'s delivery user', async () => {
     const mode = ok(await host.exec(['stat', '-c', '%a %U', LMTP])).stdout.trim();

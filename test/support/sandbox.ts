@@ -25,7 +25,9 @@ export interface Sandbox {
 
 export async function sandbox(base: Platform = debian): Promise<Sandbox> {
   const root = await tempDir('mail-wizard-sandbox-');
-  const platform = platformUnder(base, root);
+  // The learn group must already exist: the sandbox runs real commands on this machine, and must
+  // not add groups to it.
+  const platform = { ...platformUnder(base, root), users: { ...base.users, learn: 'nogroup' } };
   const host = new FsHost('local', {
     resolve: (p) => p,
     exec: (argv, options) => execArgv(['unshare', '--net', ...argv], options),
