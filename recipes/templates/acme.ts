@@ -14,7 +14,7 @@
  */
 import type { Platform } from '../../src/platform/types.js';
 import type { Facts } from '../../src/engine/types.js';
-import { outsideBlock, withBlock } from '../lib/marked-block.js';
+import { insideBlock, outsideBlock, withBlock } from '../lib/marked-block.js';
 import { header, tlsPaths, type TemplateInput } from './input.js';
 
 /** The file of ours that a shared config file includes: /etc/httpd.conf → /etc/httpd.mail-wizard.conf. */
@@ -24,11 +24,20 @@ export function ownInclude(sharedPath: string): string {
 
 const AUTHORITY = /^\s*authority\s+"?letsencrypt"?\s*\{/;
 
+/**
+ * Earlier versions wrote httpd.conf and acme-client.conf whole: such a file (our header, no block)
+ * holds nothing of the admin's, and keeping it would define our server and domain twice.
+ */
+function withoutOurOldWholeFile(existing: string | null): string | null {
+  if (existing === null || insideBlock(existing) !== null) return existing;
+  return /^# Written by mail-wizard\./m.test(existing.split('\n').slice(0, 3).join('\n')) ? null : existing;
+}
+
 /** Our part of acme-client.conf: the authority (unless the admin already defines it) and our domain. */
 export function renderAcmeClientOwn(input: TemplateInput, sharedConf: string | null): string {
   const { answers, platform } = input;
   const { cert, key } = tlsPaths(input);
-  const adminAuthority = outsideBlock(sharedConf).some((l) => AUTHORITY.test(l));
+  const adminAuthority = outsideBlock(withoutOurOldWholeFile(sharedConf)).some((l) => AUTHORITY.test(l));
   const authority = adminAuthority
     ? '# The authority "letsencrypt" is defined in acme-client.conf itself.\n'
     : `authority letsencrypt {
@@ -49,7 +58,7 @@ domain ${answers.hostname} {
 
 /** acme-client.conf (the admin's, or a new one) with our include in a marked block. */
 export function renderAcmeClientConf(existing: string | null, platform: Platform): string {
-  return withBlock(existing, { what: 'the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.acmeClientConf)}"`] });
+  return withBlock(withoutOurOldWholeFile(existing), { what: 'the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.acmeClientConf)}"`] });
 }
 
 export function renderHttpdOwn(input: TemplateInput): string {
@@ -71,7 +80,7 @@ server "${answers.hostname}" {
 
 /** httpd.conf (the admin's website, or a new one) with our include in a marked block. */
 export function renderHttpdConf(existing: string | null, platform: Platform): string {
-  return withBlock(existing, { what: 'ACME challenges for the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.httpdConf)}"`] });
+  return withBlock(withoutOurOldWholeFile(existing), { what: 'ACME challenges for the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.httpdConf)}"`] });
 }
 
 /** The line in /etc/daily.local that renews the certificate and restarts what uses it. */

@@ -178,6 +178,14 @@ describe('OpenBSD ACME renewal: httpd.conf, acme-client.conf and daily.local kee
     expect(insideBlock(dailyLocal)).toContain('acme-client mail.example.org && rcctl restart smtpd dovecot');
   });
 
+  it('a httpd.conf an earlier version wrote whole is replaced by the block, not kept beside it', async () => {
+    await put('/etc/httpd.conf', '# /etc/httpd.conf: answers ACME challenges for the certificate\n# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;\n# the previous version of this file is kept under /var/backups/mail-wizard/.\n\nserver "mail.example.org" {\n}\n');
+    const ctx = context('setup', openbsd, { ...ANSWERS, tls: { mode: 'acme' } });
+    const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
+    const httpd = plan.actions.find((a): a is WriteFileAction => a.type === 'writeFile' && a.path === '/etc/httpd.conf');
+    expect(httpd?.content).toBe(`${BLOCK_BEGIN}: ACME challenges for the mail server's certificate\ninclude "/etc/httpd.mail-wizard.conf"\n${BLOCK_END}\n`);
+  });
+
   it('on a stock box (no httpd.conf, no acme-client.conf) the authority comes with our file', async () => {
     const ctx = context('setup', openbsd, { ...ANSWERS, tls: { mode: 'acme' } });
     const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
