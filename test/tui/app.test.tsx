@@ -217,7 +217,7 @@ describe('dry-run frames (the demo plan)', () => {
     expectFits(smtpdStep);
     expect(smtpdStep).toMatch(/› ◆ OpenSMTPD \(smtpd.conf\)/);
     expect(smtpdStep).toContain('+ write /etc/mail/smtpd.conf (0644 root)');
-    expect(smtpdStep).toContain('    @@ -0,0 +1,31 @@');
+    expect(smtpdStep).toContain('    @@ -0,0 +1,34 @@');
     await expect(smtpdStep).toMatchFileSnapshot(snap('dry-run-step-diff'));
 
     await press(app, ' ');
