@@ -10,7 +10,7 @@ import { Header } from './Header.js';
 import { KeyBar } from './KeyBar.js';
 import { keyCommand, keyHints, type Answer, type Command } from './keys.js';
 import { budget, type Size } from './layout.js';
-import { fit } from './lines.js';
+import { fit } from './text-lines.js';
 import { makePalette, type Palette } from './palette.js';
 import { Panel } from './Panel.js';
 import { dnsWatchActive, focusOf, panelContent } from './panel-content.js';

@@ -4,7 +4,7 @@
  */
 import type { PlannedAction } from '../../engine/events.js';
 import { diffLines } from './Diff.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import type { StepView } from './store.js';
 import { plural } from './text.js';

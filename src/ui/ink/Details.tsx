@@ -4,7 +4,7 @@
  */
 import { actionBody, actionHead, actionOutcome } from './action-lines.js';
 import { findingLines } from './FailureMenu.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { outputLines, type StepView } from './store.js';
 import { plural } from './text.js';

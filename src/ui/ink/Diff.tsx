@@ -2,7 +2,7 @@
  * A planned file write as a coloured unified diff: + lines added, - lines removed, @@ where.
  * The "---/+++" header is dropped: the action line above it already names the file.
  */
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { expandTabs } from './text.js';
 

@@ -5,7 +5,7 @@
  */
 import type { PublishedSnapshot, PublishedState } from '../../dns/doctor.js';
 import type { PlannedAction } from '../../engine/events.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { clip, padEnd } from './text.js';
 

@@ -3,7 +3,7 @@
  * choices. The run waits here; nothing after this step has been touched.
  */
 import type { Finding } from '../../engine/types.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { outputLines, type StepView } from './store.js';
 

@@ -1,6 +1,6 @@
 /** Draws fitted lines: one Ink Text per line, so the height on screen is the number of lines. */
 import { Box, Text } from 'ink';
-import { blank, fit, slice, type Line } from './lines.js';
+import { blank, fit, slice, type Line } from './text-lines.js';
 import type { Palette } from './palette.js';
 import { usePalette } from './use-palette.js';
 

@@ -4,7 +4,7 @@
  * selected and copied as they are.
  */
 import { Box, Text } from 'ink';
-import { fit, slice, type Line } from './lines.js';
+import { fit, slice, type Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { clip, width as textWidth } from './text.js';
 import { usePalette } from './use-palette.js';

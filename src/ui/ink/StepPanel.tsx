@@ -5,7 +5,7 @@
  */
 import { actionBody, actionHead, actionOutcome } from './action-lines.js';
 import { findingLines } from './FailureMenu.js';
-import { fit, type Line } from './lines.js';
+import { fit, type Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { windowAround } from './layout.js';
 import { outputLines, type StepView } from './store.js';

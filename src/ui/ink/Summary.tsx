@@ -5,7 +5,7 @@
 import type { RunSummary } from '../../engine/events.js';
 import { dnsRecordLines, manualGroups } from './DnsRecords.js';
 import { findingLines } from './FailureMenu.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import type { RunState, StepView } from './store.js';
 import { plural } from './text.js';

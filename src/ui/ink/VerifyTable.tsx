@@ -4,7 +4,7 @@
  */
 import type { StepInfo } from '../../engine/events.js';
 import type { Finding } from '../../engine/types.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import { Lines } from './Lines.js';
 import { clip, padEnd } from './text.js';
 

@@ -2,7 +2,7 @@
 import type { PlannedAction } from '../../engine/events.js';
 import { diffLines } from './Diff.js';
 import { dnsRecordLines } from './DnsRecords.js';
-import type { Line } from './lines.js';
+import type { Line } from './text-lines.js';
 import type { Tone } from './palette.js';
 import { spinnerFrame } from './Spinner.js';
 import type { ActionView } from './store.js';

@@ -7,7 +7,7 @@ import { confirmLines } from './ConfirmPrompt.js';
 import { detailsLines } from './Details.js';
 import { dnsRecordLines, dnsWatchLines, dnsWatchSummary, manualGroups, type DnsWatch } from './DnsRecords.js';
 import { failureLines } from './FailureMenu.js';
-import { fit, type Line } from './lines.js';
+import { fit, type Line } from './text-lines.js';
 import { planLines, runningLines } from './StepPanel.js';
 import type { RunState, StepView } from './store.js';
 import { summaryLines, type NextInfo } from './Summary.js';
