@@ -67,7 +67,7 @@ export async function verifyDkimKey(ctx: Context): Promise<Finding[]> {
   if (privatePem === null) return findings;
   let derived: string;
   try {
-    derived = publicKeyPemFromPrivate(privatePem);
+    derived = await publicKeyPemFromPrivate(privatePem);
   } catch (err) {
     findings.push({ status: 'fail', check: 'dkim.key-match', summary: `${key} is not a readable RSA private key`, evidence: (err as Error).message, fix: `Move it away and run \`mail-wizard repair\` to make a new one (then publish the new record).` });
     return findings;

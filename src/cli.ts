@@ -36,7 +36,11 @@ Options:
 
 Exit status: 0 success, 1 a step or check failed, 2 bad input.`;
 
+/** Set by the release bundle (test/release/bundle.mjs), which reads no files at run time. */
+declare const MAIL_WIZARD_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof MAIL_WIZARD_VERSION === 'string') return MAIL_WIZARD_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

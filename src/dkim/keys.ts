@@ -2,7 +2,12 @@
  * DKIM keys with node-forge: generation, the public half, and the TXT record value
  * (RFC 6376: v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>).
  */
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
+
+/** node-forge (large) is loaded when a key is made or read, not by every command that shows a record. */
+async function loadForge(): Promise<typeof forgeModule> {
+  return (await import('node-forge')).default;
+}
 
 export interface KeyPairPem {
   privateKeyPem: string;
@@ -10,7 +15,8 @@ export interface KeyPairPem {
 }
 
 /** Generates an RSA key pair (async: forge uses its prime workers-less path without blocking too long). */
-export function generateRsaKeyPair(bits: number): Promise<KeyPairPem> {
+export async function generateRsaKeyPair(bits: number): Promise<KeyPairPem> {
+  const forge = await loadForge();
   return new Promise((resolve, reject) => {
     forge.pki.rsa.generateKeyPair({ bits, workers: -1 }, (err, pair) => {
       if (err) reject(err);
@@ -20,7 +26,8 @@ export function generateRsaKeyPair(bits: number): Promise<KeyPairPem> {
 }
 
 /** The public key (PEM) of a private key (PEM); throws on a malformed key. */
-export function publicKeyPemFromPrivate(privateKeyPem: string): string {
+export async function publicKeyPemFromPrivate(privateKeyPem: string): Promise<string> {
+  const forge = await loadForge();
   const key = forge.pki.privateKeyFromPem(privateKeyPem);
   return forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(key.n, key.e));
 }

@@ -2,8 +2,6 @@
  * Actions as data: how each one is described, diffed and carried out through the Host.
  */
 import { createTwoFilesPatch } from 'diff';
-import { generateRsaKeyPair } from '../dkim/keys.js';
-import { selfSignedCertificatePem } from '../tls/certificate.js';
 import { describeFailure, type Host } from '../host/host.js';
 import type { PlannedAction } from './events.js';
 import type { Action, FileMeta } from './types.js';
@@ -91,6 +89,8 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
       return { ok: false, detail: describeFailure(result) };
     }
     case 'generateKey': {
+      // node-forge is loaded by the actions that make keys and certificates, not by every plan.
+      const { generateRsaKeyPair } = await import('../dkim/keys.js');
       const pair = await generateRsaKeyPair(action.bits);
       await host.writeFile(action.path, pair.privateKeyPem, action);
       if (action.publicPath) {
@@ -99,6 +99,7 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
       return { ok: true };
     }
     case 'selfSignedCert': {
+      const [{ generateRsaKeyPair }, { selfSignedCertificatePem }] = await Promise.all([import('../dkim/keys.js'), import('../tls/certificate.js')]);
       let keyPem = await host.readFile(action.keyPath);
       if (keyPem === null) {
         keyPem = (await generateRsaKeyPair(2048)).privateKeyPem;

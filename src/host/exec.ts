@@ -2,12 +2,13 @@
  * Runs one command with execa: an argument array (never a shell string), a timeout on every
  * command, and a result instead of an exception for "failed", "timed out" and "not found".
  */
-import { execa } from 'execa';
 import type { RunOptions, RunResult } from './host.js';
 
 export async function execArgv(argv: string[], options: RunOptions): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('execArgv: empty argv');
+  // Loaded on the first command: a dry-run of the demo or a DNS check never runs one.
+  const { execa } = await import('execa');
   const child = execa(file, args, {
     reject: false,
     timeout: options.timeoutMs,

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * `npm run bundle`: the release, one ES module that runs with `node` alone (Node 20+), and its
+ * checksum:
+ *   release/mail-wizard.mjs         src/cli.ts and every package it uses, bundled by esbuild
+ *   release/mail-wizard.mjs.sha256  `SHA256 (mail-wizard.mjs) = …`, the tagged line that OpenBSD's
+ *                                   `sha256 -C` and GNU `sha256sum -c` both check
+ * One file and no code splitting: what the CLI reaches only through `import()` (Ink, React,
+ * enquirer, the DNS doctor, node-forge) stays inside esbuild's lazy-init wrappers and is evaluated
+ * only when that import runs (test/release/lazy-bundle.test.ts proves it).
+ */
+import { createHash } from 'node:crypto';
+import { builtinModules } from 'node:module';
+import * as zlib from 'node:zlib';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const OUT_DIR = path.join(REPO, 'release');
+const OUT = path.join(OUT_DIR, 'mail-wizard.mjs');
+
+const { version } = JSON.parse(await fs.readFile(path.join(REPO, 'package.json'), 'utf8'));
+
+// Ink loads its devtools bridge (react-devtools-core, ws) only when DEV=true, and
+// react-devtools-core is not installed: in its place a module that fails the way a missing package
+// does, so Ink prints its own hint.
+const noDevtools = {
+  name: 'no-react-devtools',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'missing' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'missing' }, () => ({
+      contents: "const e = new Error('react-devtools-core is not part of the release'); e.code = 'ERR_MODULE_NOT_FOUND'; throw e;",
+      loader: 'js',
+    }));
+  },
+};
+
+// Start-up time is mostly reading and compiling the bundle, and V8 compiles every function body
+// of a module, even one that never runs. So the large parts only some commands use are built as ES
+// modules of their own and carried compressed, as a string; the first `import()` of one
+// decompresses it and imports it from a data: URL. Nothing in them is compiled before that.
+// Each is self-contained: it shares no module with the rest (the TUI imports only types from
+// outside src/ui/ink), so one copy of each package is ever evaluated.
+const EMBEDDED = [
+  // The TUI: Ink, React, its reconciler and Yoga. run.ts imports it when a terminal draws.
+  { name: 'ink-ui', match: (p, importer) => p === '../ui/ink/index.js' && importer.endsWith(path.join('src', 'commands', 'run.ts')), entry: { entryPoints: [path.join(REPO, 'src/ui/ink/index.tsx')] } },
+  // node-forge: making keys and certificates (setup), not a plan or a DNS check.
+  { name: 'node-forge', match: (p) => p === 'node-forge', entry: { stdin: { contents: "export { default } from 'node-forge';", resolveDir: REPO } } },
+  // execa: running commands, which the demo dry-run and the DNS check never do.
+  { name: 'execa', match: (p) => p === 'execa', entry: { stdin: { contents: "export * from 'execa';", resolveDir: REPO } } },
+  // enquirer: the interview, when there are no answers yet.
+  { name: 'enquirer', match: (p) => p === 'enquirer', entry: { stdin: { contents: "export { default } from 'enquirer';", resolveDir: REPO } } },
+];
+
+/** One embedded part as a module of the bundle: its code, compressed, and its exports. */
+async function embeddedModule(part) {
+  const built = await esbuild.build({
+    ...part.entry,
+    absWorkingDir: REPO,
+    bundle: true,
+    write: false,
+    outfile: `${part.name}.mjs`,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // A data: URL has no file to resolve from; CommonJS packages inside only require Node's own.
+    banner: { js: "import { createRequire as __embeddedCreateRequire } from 'node:module';\nconst require = __embeddedCreateRequire('/');" },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'inline',
+    plugins: [noDevtools],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const [output] = Object.values(built.metafile.outputs);
+  const packed = zlib.brotliCompressSync(built.outputFiles[0].contents, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+  const lines = [
+    "import { brotliDecompressSync } from 'node:zlib';",
+    `const code = brotliDecompressSync(Buffer.from(${JSON.stringify(packed.toString('base64'))}, 'base64'));`,
+    "const m = await import(`data:text/javascript;base64,${code.toString('base64')}`);",
+    ...output.exports.map((e) => (e === 'default' ? 'export default m.default;' : `export const ${e} = m.${e};`)),
+  ];
+  return { contents: lines.join('\n'), bytes: built.outputFiles[0].contents.length, packed: packed.length };
+}
+
+const embedded = {
+  name: 'embedded',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'embedded') return undefined;
+      const part = EMBEDDED.find((e) => e.match(args.path, args.importer));
+      return part ? { path: part.name, namespace: 'embedded' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'embedded' }, async (args) => {
+      const { contents, bytes, packed } = await embeddedModule(EMBEDDED.find((e) => e.name === args.path));
+      sizes.push(`${args.path} ${(bytes / 1024).toFixed(0)} KiB (${(packed / 1024).toFixed(0)} KiB compressed)`);
+      return { contents, loader: 'js', resolveDir: REPO };
+    });
+  },
+};
+const sizes = [];
+
+// esbuild turns every `import … from 'node:x'` into a static import at the top of the bundle, so
+// each of Node's own modules used anywhere (tls, dgram, child_process, …) would load at start-up.
+// Imported through a one-line CommonJS module instead, a built-in loads when the module that
+// imports it is first evaluated.
+const BUILTINS = new Set(builtinModules);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!BUILTINS.has(name)) return undefined;
+      if (args.kind === 'require-call' || args.namespace === 'builtin') return { path: args.path, external: true };
+      return { path: `node:${name}`, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+const result = await esbuild.build({
+  absWorkingDir: REPO,
+  entryPoints: ['src/cli.ts'],
+  outfile: OUT,
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // CommonJS packages inside (react, enquirer, node-forge, dns-packet) call require() for Node's
+  // own modules: give the module a real one.
+  banner: { js: "import { createRequire as __mailWizardRequire } from 'node:module';\nconst require = __mailWizardRequire(import.meta.url);" },
+  define: { MAIL_WIZARD_VERSION: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
+  minifyWhitespace: !process.env.NOMIN,
+  minifySyntax: !process.env.NOMIN,
+  legalComments: 'eof',
+  plugins: [noDevtools, embedded, lazyBuiltins],
+  logLevel: 'warning',
+  metafile: true,
+});
+if (result.errors.length > 0) process.exit(1);
+
+// `npm run bundle -- --analyze`: what takes the room, module by module.
+if (process.argv.includes('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
+await fs.chmod(OUT, 0o755);
+const sum = createHash('sha256').update(await fs.readFile(OUT)).digest('hex');
+await fs.writeFile(`${OUT}.sha256`, `SHA256 (${path.basename(OUT)}) = ${sum}\n`);
+const { size } = await fs.stat(OUT);
+console.log(`embedded, evaluated on first import: ${sizes.join(', ')}`);
+console.log(`${path.relative(REPO, OUT)}: ${(size / 1024).toFixed(0)} KiB, version ${version}, sha256 ${sum}`);
