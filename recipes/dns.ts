@@ -5,7 +5,7 @@
  * mistake. The demo (offline) asks nobody.
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
-import { runDnsChecks, type DoctorReport } from '../src/dns/doctor.js';
+import type { DoctorReport } from '../src/dns/doctor.js';
 import { expectedRecords, type ExpectedRecord } from '../src/dns/expected.js';
 import { recordLine } from '../src/dns/zone-export.js';
 import { dkimPaths } from './templates/input.js';
@@ -21,6 +21,8 @@ async function localDkimPublicKey(ctx: Context): Promise<string | undefined> {
 }
 
 async function askDns(ctx: Context, dkimPublicKeyPem: string | undefined): Promise<DoctorReport> {
+  // The DNS doctor loads when servers are asked: an offline plan (the demo) never does.
+  const { runDnsChecks } = await import('../src/dns/doctor.js');
   return runDnsChecks({
     answers: ctx.answers,
     nameservers: ctx.dns.nameservers,

@@ -6,8 +6,7 @@
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
 import type { Daemon } from '../src/platform/types.js';
-import { smtpBanner } from '../src/net/smtp-banner.js';
-import { tlsProbe, type StartTls } from '../src/net/tls-probe.js';
+import type { StartTls } from '../src/net/tls-probe.js';
 import { daemonEnabled, daemonRunning } from './lib/daemon-state.js';
 
 /** In start order: Redis before Rspamd, both before smtpd (its filter), Dovecot before smtpd (LMTP). */
@@ -118,6 +117,8 @@ const TLS_PORTS: { port: number; starttls: StartTls; what: string }[] = [
 ];
 
 async function listenChecks(ctx: Context): Promise<Finding[]> {
+  // The probes (and node:tls) load when a live server is verified, not for a plan.
+  const [{ smtpBanner }, { tlsProbe }] = await Promise.all([import('../src/net/smtp-banner.js'), import('../src/net/tls-probe.js')]);
   const host = ctx.answers.hostname;
   const findings: Finding[] = [];
   for (const port of [25, 587]) {

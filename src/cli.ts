@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { InputError } from './answers/load.js';
+import { InputError } from './answers/input-error.js';
 
 const HELP = `mail-wizard: turns a fresh OpenBSD (or Debian) box into a working, verified mail server.
 

@@ -2,16 +2,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Answers } from './schema.js';
+import { InputError } from './input-error.js';
 import { validateAnswers } from './validate.js';
 
 export const DEFAULT_ANSWERS_PATH = '/etc/mail-wizard.json';
 
-/** Bad input from the person: the CLI prints the lines and exits 2. */
-export class InputError extends Error {
-  constructor(readonly lines: string[]) {
-    super(lines.join('\n'));
-  }
-}
+export { InputError };
 
 export async function loadAnswers(file: string): Promise<Answers> {
   let text: string;

@@ -1,7 +1,6 @@
 /**
  * setup, repair and plan: one runner, three modes, and a renderer chosen by the terminal and flags.
  */
-import { createInterface } from 'node:readline/promises';
 import { STEPS } from '../../recipes/index.js';
 import { dkimPaths } from '../../recipes/templates/input.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo } from '../engine/events.js';
@@ -120,6 +119,7 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
 }
 
 async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return (await rl.question(question)).trim().toLowerCase();

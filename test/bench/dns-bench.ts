@@ -26,7 +26,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function dig(q: AskedQuestion): Promise<number> {
+/** One question through dig, as its own process. */
+export function dig(q: AskedQuestion): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('dig', [`@${q.host}`, '-p', String(q.port), '+norecurse', '+time=2', '+tries=1', q.name, q.type], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -40,7 +40,7 @@ const noDevtools = {
 // Start-up time is mostly reading and compiling the bundle, and V8 compiles every function body
 // of a module, even one that never runs. So the large parts only some commands use are built as ES
 // modules of their own and carried compressed, as a string; the first `import()` of one
-// decompresses it and imports it from a data: URL. Nothing in them is compiled before that.
+// decompresses and runs it. Nothing in them is compiled before that.
 // Each is self-contained: it shares no module with the rest (the TUI imports only types from
 // outside src/ui/ink), so one copy of each package is ever evaluated.
 const EMBEDDED = [
@@ -54,7 +54,14 @@ const EMBEDDED = [
   { name: 'enquirer', match: (p) => p === 'enquirer', entry: { stdin: { contents: "export { default } from 'enquirer';", resolveDir: REPO } } },
 ];
 
-/** One embedded part as a module of the bundle: its code, compressed, and its exports. */
+const AsyncFunction = (async () => {}).constructor;
+
+/**
+ * One embedded part as a module of the bundle: its code, compressed, run as the body of an async
+ * function (top-level await, as Yoga's and Ink's modules use, keeps working) that returns its exports.
+ * A function, not a data: URL module: importing one loads Node's fetch machinery and parses the
+ * whole URL, which costs more than the code.
+ */
 async function embeddedModule(part) {
   const built = await esbuild.build({
     ...part.entry,
@@ -65,25 +72,38 @@ async function embeddedModule(part) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // A data: URL has no file to resolve from; CommonJS packages inside only require Node's own.
-    banner: { js: "import { createRequire as __embeddedCreateRequire } from 'node:module';\nconst require = __embeddedCreateRequire('/');" },
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // No import statement may remain: Node's modules come through the `require` it is given.
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '"file:///mail-wizard.mjs"' },
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'inline',
-    plugins: [noDevtools],
+    plugins: [noDevtools, lazyBuiltins],
     metafile: true,
     logLevel: 'warning',
   });
+  const esm = built.outputFiles[0].text;
+  // esbuild ends an ES module with one `export{local as name,…};`: that becomes the return value.
+  const tail = /export\{([^{}]*)\};\s*$/.exec(esm);
+  if (!tail) throw new Error(`${part.name}: no export statement at the end of the bundle`);
+  const fields = tail[1].split(',').map((spec) => {
+    const [local, name = local] = spec.trim().split(/\s+as\s+/);
+    return `${JSON.stringify(name)}:${local}`;
+  });
+  const body = `${esm.slice(0, tail.index)}return{${fields.join(',')}};`;
+  new AsyncFunction('require', 'fetch', body); // a syntax error here, at build time, not on a server
+  const packed = zlib.brotliCompressSync(Buffer.from(body), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
   const [output] = Object.values(built.metafile.outputs);
-  const packed = zlib.brotliCompressSync(built.outputFiles[0].contents, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
   const lines = [
     "import { brotliDecompressSync } from 'node:zlib';",
-    `const code = brotliDecompressSync(Buffer.from(${JSON.stringify(packed.toString('base64'))}, 'base64'));`,
-    "const m = await import(`data:text/javascript;base64,${code.toString('base64')}`);",
+    `const body = brotliDecompressSync(Buffer.from(${JSON.stringify(packed.toString('base64'))}, 'base64')).toString('utf8');`,
+    'const AsyncFunction = (async () => {}).constructor;',
+    // __mailWizardRequire: the bundle's own require (its banner). `fetch` is hidden: none of the
+    // parts fetches anything, but Yoga fetches its own wasm from a data: URL when it can, which
+    // loads Node's whole fetch implementation; without it, Yoga decodes the same bytes itself.
+    'const m = await new AsyncFunction("require", "fetch", body)(__mailWizardRequire, undefined);',
     ...output.exports.map((e) => (e === 'default' ? 'export default m.default;' : `export const ${e} = m.${e};`)),
   ];
-  return { contents: lines.join('\n'), bytes: built.outputFiles[0].contents.length, packed: packed.length };
+  return { contents: lines.join('\n'), bytes: body.length, packed: packed.length };
 }
 
 const embedded = {
@@ -132,7 +152,7 @@ const result = await esbuild.build({
   target: 'node20',
   // CommonJS packages inside (react, enquirer, node-forge, dns-packet) call require() for Node's
   // own modules: give the module a real one.
-  banner: { js: "import { createRequire as __mailWizardRequire } from 'node:module';\nconst require = __mailWizardRequire(import.meta.url);" },
+  banner: { js: "import { createRequire as __mailWizardCreateRequire } from 'node:module';\nconst require = __mailWizardCreateRequire(import.meta.url);\nconst __mailWizardRequire = require;" },
   define: { MAIL_WIZARD_VERSION: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
   minifyWhitespace: !process.env.NOMIN,
   minifySyntax: !process.env.NOMIN,
