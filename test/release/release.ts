@@ -1,0 +1,58 @@
+/**
+ * The release file (release/mail-wizard.mjs, made by `npm run bundle`, which `npm test` runs
+ * first) for the tests that run it: refused when it is missing or older than the sources, so that
+ * a test never passes on a stale bundle.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const RELEASE = path.join(REPO, 'release/mail-wizard.mjs');
+
+/** Newest modification time (ms) of the files the bundle is made from. */
+function newestSource(): { file: string; mtimeMs: number } {
+  let newest = { file: '', mtimeMs: 0 };
+  const visit = (p: string): void => {
+    const stat = fs.statSync(p);
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(p)) visit(path.join(p, name));
+    } else if (stat.mtimeMs > newest.mtimeMs) {
+      newest = { file: p, mtimeMs: stat.mtimeMs };
+    }
+  };
+  for (const p of ['src', 'recipes', 'package.json', 'package-lock.json', 'test/release/bundle.mjs']) visit(path.join(REPO, p));
+  return newest;
+}
+
+/** The release file's path, once it is known to be there and newer than every source. */
+export function freshRelease(): string {
+  if (!fs.existsSync(RELEASE)) throw new Error(`${RELEASE} is missing: run npm run bundle (npm test does)`);
+  const newest = newestSource();
+  if (fs.statSync(RELEASE).mtimeMs < newest.mtimeMs) {
+    throw new Error(`${RELEASE} is older than ${path.relative(REPO, newest.file)}: run npm run bundle (npm test does)`);
+  }
+  return RELEASE;
+}
+
+/**
+ * The bundle's modules that were evaluated in a run made with NODE_V8_COVERAGE=coverageDir.
+ * esbuild wraps each lazily evaluated module in an init function named after the module's path
+ * ("node_modules/…", "src/…", "embedded:ink-ui"); V8's coverage counts the calls of each.
+ */
+export function evaluatedModules(coverageDir: string, bundle: string): Set<string> {
+  const source = fs.readFileSync(bundle, 'utf8');
+  const wrappers = new Set([...source.matchAll(/"([^"\s]+)"\((?:exports(?:,module)?)?\)\{/g)].map((m) => m[1]!));
+  const url = `file://${fs.realpathSync(bundle)}`;
+  const ran = new Set<string>();
+  for (const name of fs.readdirSync(coverageDir)) {
+    const { result } = JSON.parse(fs.readFileSync(path.join(coverageDir, name), 'utf8')) as {
+      result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
+    };
+    for (const script of result) {
+      if (script.url !== url) continue;
+      for (const fn of script.functions) if (wrappers.has(fn.functionName) && (fn.ranges[0]?.count ?? 0) > 0) ran.add(fn.functionName);
+    }
+  }
+  return ran;
+}
