@@ -4,10 +4,12 @@
  * checksum:
  *   release/mail-wizard.mjs         src/cli.ts and every package it uses, bundled by esbuild
  *   release/mail-wizard.mjs.sha256  `SHA256 (mail-wizard.mjs) = …`, the tagged line that OpenBSD's
- *                                   `sha256 -C` and GNU `sha256sum -c` both check
- * One file and no code splitting: what the CLI reaches only through `import()` (Ink, React,
- * enquirer, the DNS doctor, node-forge) stays inside esbuild's lazy-init wrappers and is evaluated
- * only when that import runs (test/release/lazy-bundle.test.ts proves it).
+ *                                   `sha256 -c` and GNU `sha256sum -c` both check
+ * One file, no code splitting, and nothing evaluated before it is used: modules reached only
+ * through `import()` stay in esbuild's lazy-init wrappers, Node's own modules load with the module
+ * that imports them, and the large parts only some commands use are embedded compressed (below).
+ * test/release/lazy-bundle.test.ts proves it with V8's coverage.
+ *   npm run bundle -- --analyze     also prints what takes the room, module by module
  */
 import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
@@ -34,6 +36,24 @@ const noDevtools = {
       contents: "const e = new Error('react-devtools-core is not part of the release'); e.code = 'ERR_MODULE_NOT_FOUND'; throw e;",
       loader: 'js',
     }));
+  },
+};
+
+// esbuild turns every `import … from 'node:x'` into a static import at the top of the bundle, so
+// each of Node's own modules used anywhere (tls, dgram, child_process, …) would load at start-up.
+// Imported through a one-line CommonJS module instead, a built-in loads when the module that
+// imports it is first evaluated.
+const BUILTINS = new Set(builtinModules);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!BUILTINS.has(name)) return undefined;
+      if (args.kind === 'require-call' || args.namespace === 'builtin') return { path: args.path, external: true };
+      return { path: `node:${name}`, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
@@ -123,24 +143,6 @@ const embedded = {
 };
 const sizes = [];
 
-// esbuild turns every `import … from 'node:x'` into a static import at the top of the bundle, so
-// each of Node's own modules used anywhere (tls, dgram, child_process, …) would load at start-up.
-// Imported through a one-line CommonJS module instead, a built-in loads when the module that
-// imports it is first evaluated.
-const BUILTINS = new Set(builtinModules);
-const lazyBuiltins = {
-  name: 'lazy-builtins',
-  setup(build) {
-    build.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => {
-      const name = args.path.replace(/^node:/, '');
-      if (!BUILTINS.has(name)) return undefined;
-      if (args.kind === 'require-call' || args.namespace === 'builtin') return { path: args.path, external: true };
-      return { path: `node:${name}`, namespace: 'builtin' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-  },
-};
-
 const result = await esbuild.build({
   absWorkingDir: REPO,
   entryPoints: ['src/cli.ts'],
@@ -154,8 +156,8 @@ const result = await esbuild.build({
   // own modules: give the module a real one.
   banner: { js: "import { createRequire as __mailWizardCreateRequire } from 'node:module';\nconst require = __mailWizardCreateRequire(import.meta.url);\nconst __mailWizardRequire = require;" },
   define: { MAIL_WIZARD_VERSION: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
-  minifyWhitespace: !process.env.NOMIN,
-  minifySyntax: !process.env.NOMIN,
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'eof',
   plugins: [noDevtools, embedded, lazyBuiltins],
   logLevel: 'warning',
@@ -163,7 +165,6 @@ const result = await esbuild.build({
 });
 if (result.errors.length > 0) process.exit(1);
 
-// `npm run bundle -- --analyze`: what takes the room, module by module.
 if (process.argv.includes('--analyze')) console.log(await esbuild.analyzeMetafile(result.metafile));
 await fs.chmod(OUT, 0o755);
 const sum = createHash('sha256').update(await fs.readFile(OUT)).digest('hex');

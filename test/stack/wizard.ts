@@ -1,25 +1,38 @@
 /**
- * The wizard inside a test host, put there the way the README tells an admin to. Every stack test
- * boots its server with startWizardHost() and runs the wizard with wizardArgv(), so how the wizard
- * reaches the box (today: the checkout, mounted read-only) is decided here and nowhere else.
+ * The wizard inside a test host, put there the way the README tells an admin to: the one release
+ * file (release/mail-wizard.mjs, made by `npm run bundle`) copied to /usr/local/bin with its
+ * checksum, checked with sha256sum -c, and run with the server's own node. No checkout, no
+ * node_modules. Every stack test boots its server with startWizardHost() and runs the wizard with
+ * wizardArgv(), so how the wizard reaches the box is decided here and nowhere else.
  */
-import { fileURLToPath } from 'node:url';
+import * as fs from 'node:fs/promises';
+import { freshRelease } from '../release/release.js';
 import { startTestHost, type TestHost, type TestHostOptions } from './testhost.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const DIR = '/usr/local/bin';
+const FILE = `${DIR}/mail-wizard.mjs`;
 
 /** The command that runs the wizard inside the server. */
-export const WIZARD: readonly string[] = ['node', '/opt/mail-wizard/dist/src/cli.js'];
+export const WIZARD: readonly string[] = ['node', FILE];
 
 /** argv for one wizard command inside the server. */
 export function wizardArgv(...args: string[]): string[] {
   return [...WIZARD, ...args];
 }
 
-/** Boots a test host whose server has the wizard on it. */
+/** Boots a test host whose server has the release file on it, its checksum verified there. */
 export async function startWizardHost(options: TestHostOptions = {}): Promise<TestHost> {
-  return startTestHost({
-    ...options,
-    mounts: [...(options.mounts ?? []), { source: REPO, target: '/opt/mail-wizard', readOnly: true }],
-  });
+  const release = freshRelease();
+  const [code, sum] = await Promise.all([fs.readFile(release), fs.readFile(`${release}.sha256`)]);
+  const host = await startTestHost(options);
+  try {
+    await host.writeFile(FILE, code, { mode: 0o755 });
+    await host.writeFile(`${FILE}.sha256`, sum);
+    const check = await host.exec(['sh', '-c', 'cd "$1" && sha256sum -c mail-wizard.mjs.sha256', 'sh', DIR]);
+    if (check.exitCode !== 0) throw new Error(`the release file's checksum does not verify in the server: ${check.stdout}${check.stderr}`);
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
+  return host;
 }
