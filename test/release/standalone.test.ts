@@ -115,6 +115,35 @@ describe('the release file, alone in an empty folder', () => {
     }, 120_000);
   });
 
+  it.runIf(tmuxAvailable())('with no answers, asks them (enquirer), saves them, then draws the checklist (Ink)', async () => {
+    const tmux = new Tmux();
+    const root = await tempDir('mail-wizard-release-ask-');
+    const same = (x: string) => x;
+    try {
+      // Port 9 on loopback: the plan's DNS step asks nothing beyond this machine.
+      await tmux.start('ask', ['node', wizard, 'plan', '--root', root, '--platform', 'debian', '--nameserver', '127.0.0.1:9'], dir);
+      const answer = async (question: RegExp, text: string) => {
+        await tmux.waitFor('ask', question, same, 30_000);
+        if (text) await tmux.keys('ask', '-l', text);
+        await tmux.keys('ask', 'Enter');
+      };
+      await answer(/Mail domain/, 'example.net');
+      await answer(/Server host name/, '');
+      await answer(/Public IPv4 address/, '198.51.100.7');
+      await answer(/Public IPv6 address/, '');
+      await answer(/Local users/, 'carol');
+      for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/]) await answer(q, '');
+      await tmux.waitFor('ask', /Dry-run: \d+ of 14 steps would change something/, same, 30_000);
+      await tmux.keys('ask', 'q');
+      expect(await tmux.waitForExit('ask', 30_000)).toBe(0);
+      const saved = JSON.parse(await fs.readFile(path.join(root, 'etc/mail-wizard.json'), 'utf8')) as Record<string, unknown>;
+      expect(saved).toMatchObject({ domain: 'example.net', hostname: 'mail.example.net', ipv4: '198.51.100.7', users: ['carol'] });
+    } finally {
+      await tmux.kill();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('its checksum file verifies (sha256sum -c reads the tagged line OpenBSD sha256 -C reads)', async () => {
     await fs.copyFile(`${freshRelease()}.sha256`, path.join(dir, 'mail-wizard.mjs.sha256'));
     try {

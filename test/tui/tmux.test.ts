@@ -188,7 +188,8 @@ describe.runIf(hasTmux)('the TUI in tmux', () => {
     async () => {
       const root = await newRoot();
       await setup('stop', root, '--prepare', '--yes', '--slow');
-      const running = await screen('stop', /\$ sh -c echo "starting smtpd"; sleep 3/);
+      // The command and its first line of output (the command starts once execa has loaded).
+      const running = await screen('stop', /\$ sh -c echo "starting smtpd"; sleep 3[^\n]*\n {2}starting smtpd/);
       expect(running).toMatch(/⠿ Start smtpd +running/);
       expect(running).toContain('  starting smtpd');
       expect(running.trimEnd().split('\n').at(-1)).toBe('q stop after this step  ^C stop');
