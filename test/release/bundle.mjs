@@ -25,12 +25,18 @@ const OUT = path.join(OUT_DIR, 'mail-wizard.mjs');
 
 const { version } = JSON.parse(await fs.readFile(path.join(REPO, 'package.json'), 'utf8'));
 
-// Ink loads its devtools bridge (react-devtools-core, ws) only when DEV=true, and
-// react-devtools-core is not installed: in its place a module that fails the way a missing package
-// does, so Ink prints its own hint.
+// Ink's development mode (DEV=true in the environment) imports react-devtools-core, which is not
+// installed, and reads Ink's own package.json, which is not beside the release: in the release it
+// is off, whatever DEV says, and the devtools bridge (with ws) is left out.
 const noDevtools = {
   name: 'no-react-devtools',
   setup(build) {
+    build.onLoad({ filter: /[\\/]ink[\\/]build[\\/]utils\.js$/ }, async (args) => {
+      const source = await fs.readFile(args.path, 'utf8');
+      const devCheck = "process.env['DEV'] === 'true'";
+      if (!source.includes(devCheck)) throw new Error(`${args.path}: Ink's DEV check has changed; update test/release/bundle.mjs`);
+      return { contents: source.replace(devCheck, 'false'), loader: 'js' };
+    });
     build.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'missing' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'missing' }, () => ({
       contents: "const e = new Error('react-devtools-core is not part of the release'); e.code = 'ERR_MODULE_NOT_FOUND'; throw e;",

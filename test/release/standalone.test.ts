@@ -98,7 +98,8 @@ describe('the release file, alone in an empty folder', () => {
     const mask = (s: string) => maskScreen(s, [dir, REPO]);
 
     it('draws the dry-run checklist, and q leaves the same summary as the unbundled build', async () => {
-      await tmux.start('release', ['node', wizard, '--dry-run', '--demo'], dir);
+      // DEV=true would turn on Ink's development mode, which needs files the release does not have.
+      await tmux.start('release', ['DEV=true', 'node', wizard, '--dry-run', '--demo'], dir);
       await tmux.start('unbundled', ['node', CLI, '--dry-run', '--demo'], REPO);
       const done = /Dry-run: \d+ of 14 steps would change something/;
       const screen = await tmux.waitFor('release', done, mask, 30_000);
