@@ -2,6 +2,7 @@
  * Actions as data: how each one is described, diffed and carried out through the Host.
  */
 import { createTwoFilesPatch } from 'diff';
+import { generateRsaKeyPair } from '../dkim/keys.js';
 import { describeFailure, type Host } from '../host/host.js';
 import type { PlannedAction } from './events.js';
 import type { Action, FileMeta } from './types.js';
@@ -89,8 +90,6 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
       return { ok: false, detail: describeFailure(result) };
     }
     case 'generateKey': {
-      // node-forge is loaded by the actions that make keys and certificates, not by every plan.
-      const { generateRsaKeyPair } = await import('../dkim/keys.js');
       const pair = await generateRsaKeyPair(action.bits);
       await host.writeFile(action.path, pair.privateKeyPem, action);
       if (action.publicPath) {
@@ -99,7 +98,8 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
       return { ok: true };
     }
     case 'selfSignedCert': {
-      const [{ generateRsaKeyPair }, { selfSignedCertificatePem }] = await Promise.all([import('../dkim/keys.js'), import('../tls/certificate.js')]);
+      // certificate.ts brings node-forge: loaded by this action, not by every plan.
+      const { selfSignedCertificatePem } = await import('../tls/certificate.js');
       let keyPem = await host.readFile(action.keyPath);
       if (keyPem === null) {
         keyPem = (await generateRsaKeyPair(2048)).privateKeyPem;
