@@ -58,7 +58,11 @@ function renderDkimSigning(input: TemplateInput): string {
 # Users log in with their UNIX name (alice), not their address: allow that mismatch.
 allow_username_mismatch = true;
 sign_authenticated = true;
+# Mail from sendmail(8) reaches rspamd through smtpd's socket listener, which filter-rspamd
+# reports as coming from 127.0.0.1: "local". Its envelope sender is user@<this host's mail name>
+# (smtpd's enqueue.c), which need not match the From a script writes; sign it all the same.
 sign_local = true;
+allow_hdrfrom_mismatch_local = true;
 use_domain = "header";
 
 domain {

@@ -25,6 +25,11 @@ table allowed_senders file:${platform.paths.senders}
 # Rspamd scores incoming mail and signs outgoing mail with DKIM.
 filter "rspamd" proc-exec "filter-rspamd"
 
+# Mail submitted on this machine with sendmail(8) (cron, daily(8), scripts, DMARC reports): the
+# implicit socket listener has no filter, so name it, or that mail leaves unsigned
+# (opensmtpd-filter-rspamd's pkg/README in the ports tree says so).
+listen on socket filter "rspamd"
+
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
 # clients, which must log in; mask-src keeps their addresses out of the Received headers;
 # senders/masquerade refuse a MAIL FROM that is not the login's and set From to match it.
@@ -32,7 +37,12 @@ ${listen(`port 25 tls ${common} filter "rspamd"`)}
 ${listen(`port 465 smtps ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
 ${listen(`port 587 tls-require ${common} auth senders <allowed_senders> masquerade mask-src filter "rspamd"`)}
 
-action "local_mail" lmtp "${platform.paths.lmtpSocket}" rcpt-to alias <aliases> user "${platform.users.smtpd}"
+# Aliases are expanded first; Dovecot is handed the local user they end at (mail.lmtp -u: the
+# recipient's name even when "user" runs the delivery as another account, mda_unpriv.c), not the
+# original recipient ("rcpt-to" would hand it postmaster@domain, which is no user: parse.y,
+# lka_session.c). An alias to an address elsewhere counts as local mail (ruleset.c), so
+# "from local for any" below relays it.
+action "local_mail" lmtp "${platform.paths.lmtpSocket}" alias <aliases> user "${platform.users.smtpd}"
 action "outbound" relay helo "${host}"
 
 match from any for domain "${answers.domain}" action "local_mail"

@@ -30,6 +30,15 @@ export function recordOneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value'>
   return `${r.name}. ${r.type} ${r.type === 'TXT' ? quoteTxtString(r.value) : r.value}`;
 }
 
+/** How a PTR request line starts in the zone output: a comment, then the reverse zone's line. */
+export const PTR_REQUEST_PREFIX = '; ';
+
+/**
+ * What `records --format zone` prints: the lines of the mail domain's zone, loadable as printed
+ * (absolute names, so they paste into the zone of the domain or of a parent). The PTR requests
+ * follow as comments: they live in the reverse zone of whoever owns the addresses, and a PTR line
+ * in the domain's zone makes a server refuse the whole zone ("out of zone data").
+ */
 export function zoneLines(records: readonly ExpectedRecord[]): string[] {
   const zone = records.filter((r) => r.where === 'zone');
   const provider = records.filter((r) => r.where === 'provider');
@@ -41,12 +50,10 @@ export function zoneLines(records: readonly ExpectedRecord[]): string[] {
   }
   if (provider.length > 0) {
     out.push('');
-    out.push('; Reverse DNS (PTR): set by whoever owns the IP addresses, usually in the hosting provider\'s');
-    out.push('; panel ("reverse DNS", "rDNS") or by a support ticket. Not part of your zone.');
-    for (const r of provider) {
-      out.push(`; ${r.note}`);
-      out.push(zoneLine(r));
-    }
+    out.push('; Reverse DNS (PTR): not part of your zone. Ask whoever owns the IP addresses to set these,');
+    out.push('; usually in the hosting provider\'s panel ("reverse DNS", "rDNS") or by a support ticket.');
+    out.push('; They are comments here so that this output loads into your zone as it is.');
+    for (const r of provider) out.push(`; ${r.note}`, `${PTR_REQUEST_PREFIX}${zoneLine(r)}`);
   }
   return out;
 }

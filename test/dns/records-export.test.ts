@@ -1,10 +1,18 @@
 /** Expected records and their export: zone lines, table, JSON, and the records command. */
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Answers } from '../../src/answers/schema.js';
+import { query, recordsOf } from '../../src/dns/client.js';
 import { recordsCommand } from '../../src/commands/records.js';
 import { splitTxtValue } from '../../src/dkim/record.js';
 import { DKIM_PLACEHOLDER, dmarcValue, expandIPv6, expectedRecords, reverseName } from '../../src/dns/expected.js';
 import { recordsJson, recordsTable, zoneData, zoneLines } from '../../src/dns/zone-export.js';
+import { nsdBinary, startNsd } from './nsd.js';
+import { describeWithNsd } from './with-nsd.js';
 import { answersFor } from './zones.js';
 
 const pem = generateKeyPairSync('rsa', { modulusLength: 4096 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -86,12 +94,16 @@ describe('TXT splitting', () => {
 });
 
 describe('exports', () => {
-  it('zone lines: every record, provider PTRs apart, comments that say where', () => {
-    const lines = zoneLines(expectedRecords(answers, pem)).join('\n');
-    expect(lines).toContain('example.org.\t3600\tIN\tMX\t10 mail.example.org.');
-    expect(lines).toContain('mw._domainkey.example.org.\t3600\tIN\tTXT\t( "v=DKIM1; k=rsa; p=');
-    expect(lines).toMatch(/; Reverse DNS \(PTR\)[^\n]*\n[^\n]*hosting provider|panel/);
-    expect(lines).toContain('10.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tmail.example.org.');
+  it('zone lines: every record; the PTR requests apart, as comments that say where they go', () => {
+    const lines = zoneLines(expectedRecords(answers, pem));
+    const text = lines.join('\n');
+    expect(text).toContain('example.org.\t3600\tIN\tMX\t10 mail.example.org.');
+    expect(text).toContain('mw._domainkey.example.org.\t3600\tIN\tTXT\t( "v=DKIM1; k=rsa; p=');
+    expect(text).toMatch(/; Reverse DNS \(PTR\): not part of your zone[^\n]*\n[^\n]*hosting provider/);
+    expect(lines).toContain('; 10.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tmail.example.org.');
+    expect(lines).toContain(`; ${reverseName('2001:db8::10')}.\t3600\tIN\tPTR\tmail.example.org.`);
+    // no line outside a comment names a reverse zone
+    expect(lines.filter((l) => !l.startsWith(';') && l.includes('.arpa.'))).toEqual([]);
   });
 
   it('table: aligned, long values wrapped (IPv4-only names fit 100 columns)', () => {
@@ -129,5 +141,61 @@ describe('recordsCommand', () => {
     await recordsCommand({ answers, format: 'json', dkimPublicKeyPem: pem, out: s.out });
     const j = JSON.parse(s.text()) as { records: Array<{ type: string }> };
     expect(j.records.map((r) => r.type)).toEqual(['MX', 'A', 'AAAA', 'TXT', 'TXT', 'TXT', 'TXT', 'PTR', 'PTR']);
+  });
+});
+
+/** `records --format zone` output, pasted as it is below the SOA and NS of the domain's zone. */
+async function pastedZone(a: Answers): Promise<string> {
+  const s = sink();
+  expect(await recordsCommand({ answers: a, format: 'zone', dkimPublicKeyPem: pem, out: s.out })).toBe(0);
+  const head = ['$TTL 300', `@ IN SOA ns1.${a.domain}. hostmaster.${a.domain}. 1 3600 900 604800 120`, '@ IN NS ns1', 'ns1 IN A 127.0.0.1'];
+  return `${head.join('\n')}\n${s.text()}`;
+}
+
+describeWithNsd('records --format zone loads into a real zone as printed', () => {
+  const checker = path.join(path.dirname(nsdBinary() ?? '/usr/sbin/nsd'), 'nsd-checkzone');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mw-zone-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const checkzone = (domain: string, text: string) => {
+    const file = path.join(dir, `${domain}.zone`);
+    writeFileSync(file, `$ORIGIN ${domain}.\n${text}`);
+    const r = spawnSync(checker, [domain, file], { encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  };
+  const cases: [string, Answers][] = [
+    ['IPv4 only', answersFor('example.org', 10)],
+    ['IPv4 and IPv6', answersFor('example.org', 10, { ipv6: '2001:db8::10' })],
+  ];
+
+  it.each(cases)('%s: nsd-checkzone accepts it', async (_, a) => {
+    const r = checkzone(a.domain, await pastedZone(a));
+    expect(r.output).toContain(`zone ${a.domain} is ok`);
+    expect(r.status).toBe(0);
+  });
+
+  it('the check can fail: the same output with its PTR lines uncommented is refused as out of zone', async () => {
+    const a = cases[1]![1];
+    const uncommented = (await pastedZone(a)).replace(/^; (\S+\.arpa\.\t)/gm, '$1');
+    const r = checkzone(a.domain, uncommented);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/out of zone|outside the zone/);
+  });
+
+  it.each(cases)('%s: a running NSD serves every zone record of it', async (_, a) => {
+    const nsd = await startNsd([{ name: a.domain, text: await pastedZone(a) }]);
+    try {
+      const server = { host: nsd.host, port: nsd.port };
+      for (const r of expectedRecords(a, pem).filter((x) => x.where === 'zone')) {
+        const answer = await query(server, r.name, r.type, { timeoutMs: 2000 });
+        expect(answer.kind, `${r.name} ${r.type}`).toBe('answer');
+        const got =
+          r.type === 'TXT' ? recordsOf(answer, 'TXT').map((x) => x.strings.join(''))
+          : r.type === 'MX' ? recordsOf(answer, 'MX').map((x) => `${x.preference} ${x.exchange}.`)
+          : recordsOf(answer, r.type as 'A' | 'AAAA').map((x) => x.address);
+        expect(got, `${r.name} ${r.type}`).toEqual([r.value]);
+      }
+    } finally {
+      await nsd.stop();
+    }
   });
 });

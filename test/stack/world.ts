@@ -19,10 +19,15 @@ function soa(zone: string, serial: number): string {
   ].join('\n');
 }
 
-/** Splits `mail-wizard records --format zone` output into the forward zone and PTR lines. */
+/**
+ * Splits `mail-wizard records --format zone` output into the forward zone (its record lines, as
+ * printed) and the IPv4 PTR requests, which it prints as commented reverse-zone lines.
+ */
 export function splitRecords(zoneText: string): { forward: string; ptr: string[] } {
-  const lines = zoneText.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith(';'));
-  return { forward: lines.filter((l) => !l.includes('.in-addr.arpa.')).join('\n'), ptr: lines.filter((l) => l.includes('.in-addr.arpa.')) };
+  const lines = zoneText.split('\n');
+  const forward = lines.filter((l) => l.trim() !== '' && !l.trim().startsWith(';'));
+  const ptr = lines.flatMap((l) => /^;\s*(\S+\.in-addr\.arpa\.\s+\d+\s+IN\s+PTR\s+\S+)\s*$/.exec(l)?.[1] ?? []);
+  return { forward: forward.join('\n'), ptr };
 }
 
 /** Writes the zones and (re)starts NSD on the outside machine; both machines resolve through it. */
