@@ -1,61 +1,99 @@
 /**
- * The final proof: a message handed to the local sendmail must arrive in the first user's
- * ~/Maildir/new through smtpd → Rspamd → Dovecot LMTP. Sending it is part of verifying (a test,
- * not a change), so a second run still reports zero changes.
+ * The final proof: messages handed to the local sendmail must arrive in ~/Maildir/new through
+ * smtpd → Rspamd → Dovecot LMTP: one to the first user, and one to postmaster@ that must land with
+ * the postmaster's person (the aliases work end to end). Sending them is part of verifying (a
+ * test, not a change), so a second run still reports zero changes.
  */
-import type { Context, Step } from '../src/engine/types.js';
+import type { Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
+import { postmasterUser } from './templates/aliases.js';
 
 const DELIVERY_WAIT_MS = 20_000;
 
-function testMessage(ctx: Context, to: string): string {
+/** One test message: the address it is sent to, and the local user it must reach. */
+interface Probe {
+  check: string;
+  to: string;
+  user: string;
+}
+
+function probes(ctx: Context): Probe[] {
+  const { users, domain } = ctx.answers;
+  const first = users[0]!;
+  const list: Probe[] = [{ check: 'mail-test.delivery', to: `${first}@${domain}`, user: first }];
+  const postmaster = postmasterUser(ctx.answers);
+  if (postmaster) list.push({ check: 'mail-test.alias', to: `postmaster@${domain}`, user: postmaster });
+  return list;
+}
+
+/** Each message has its own subject, so one found cannot stand in for the other. */
+function subject(ctx: Context, probe: Probe): string {
+  return `mail-wizard test ${ctx.runId} to ${probe.to}`;
+}
+
+function testMessage(ctx: Context, probe: Probe, n: number): string {
   const { answers, runId } = ctx;
   return [
     `From: mail-wizard <root@${answers.hostname}>`,
-    `To: ${to}`,
-    `Subject: mail-wizard test ${runId}`,
-    `Message-ID: <mail-wizard-${runId}@${answers.hostname}>`,
+    `To: ${probe.to}`,
+    `Subject: ${subject(ctx, probe)}`,
+    `Message-ID: <mail-wizard-${runId}-${n}@${answers.hostname}>`,
     '',
-    `This message was sent by mail-wizard to prove that mail for ${answers.domain} is delivered.`,
+    `This message was sent by mail-wizard to prove that mail for ${probe.to} is delivered.`,
     '',
   ].join('\r\n');
+}
+
+function described(probe: Probe): string {
+  return probe.to.startsWith(`${probe.user}@`) ? probe.to : `${probe.to} (alias of ${probe.user})`;
 }
 
 export const mailTestStep: Step<null> = {
   id: 'mail-test',
   title: 'Final mail test',
-  why: 'Sends a message to the first user and waits for it in ~/Maildir: the whole chain, for real.',
+  why: 'Mails the first user and postmaster@, and waits for each message in its ~/Maildir: the whole chain, for real.',
   needs: ['services'],
   async probe() {
     return null;
   },
   plan(ctx) {
-    const user = ctx.answers.users[0]!;
+    const sent = probes(ctx).map((p) => `${described(p)} into ~${p.user}/Maildir/new`);
+    const elsewhere = postmasterUser(ctx.answers) ? '' : ` (postmaster@ goes to ${ctx.answers.postmaster}, elsewhere: not checked here)`;
     return {
       actions: [],
-      reason: `verification sends a test message with ${ctx.platform.bin.sendmail} -t to ${user}@${ctx.answers.domain} and waits for it in ~${user}/Maildir/new`,
+      reason: `verification sends test messages with ${ctx.platform.bin.sendmail} -t and waits for them: ${sent.join(', ')}${elsewhere}`,
     };
   },
   async verify(ctx) {
-    const user = ctx.answers.users[0]!;
-    const to = `${user}@${ctx.answers.domain}`;
-    const account = await ctx.host.user(user);
-    if (!account) return [{ status: 'fail', check: 'mail-test.delivery', summary: `no user ${user} to deliver to`, fix: 'Run `mail-wizard repair` (users step).' }];
-    const sent = await ctx.host.run([ctx.platform.bin.sendmail, '-t'], { timeoutMs: 30_000, input: testMessage(ctx, to) });
-    if (sent.exitCode !== 0) {
-      return [{ status: 'fail', check: 'mail-test.send', summary: 'sendmail did not accept the test message', evidence: describeFailure(sent), fix: 'Check that smtpd runs (services step) and read its log.' }];
+    const list = probes(ctx);
+    const homes = new Map<string, string>();
+    for (const p of list) {
+      const account = await ctx.host.user(p.user);
+      if (!account) return [{ status: 'fail', check: p.check, summary: `no user ${p.user} to deliver to`, fix: 'Run `mail-wizard repair` (users step).' }];
+      homes.set(p.user, account.home);
     }
-    const found = await waitForMessage(ctx, `${account.home}/Maildir/new`, `mail-wizard test ${ctx.runId}`);
-    if (found) return [{ status: 'pass', check: 'mail-test.delivery', summary: `the test message reached ${to}`, evidence: found }];
-    return [
-      {
+    for (const [n, p] of list.entries()) {
+      const sent = await ctx.host.run([ctx.platform.bin.sendmail, '-t'], { timeoutMs: 30_000, input: testMessage(ctx, p, n) });
+      if (sent.exitCode !== 0) {
+        return [{ status: 'fail', check: 'mail-test.send', summary: `sendmail did not accept the test message to ${p.to}`, evidence: describeFailure(sent), fix: 'Check that smtpd runs (services step) and read its log.' }];
+      }
+    }
+    // The messages travel side by side: wait for them together.
+    const found = await Promise.all(list.map((p) => waitForMessage(ctx, `${homes.get(p.user)}/Maildir/new`, subject(ctx, p))));
+    return list.map((p, i): Finding => {
+      const file = found[i];
+      if (file) return { status: 'pass', check: p.check, summary: `the test message to ${described(p)} reached ~${p.user}/Maildir/new`, evidence: file };
+      return {
         status: 'fail',
-        check: 'mail-test.delivery',
-        summary: `the test message did not reach ~${user}/Maildir/new within ${DELIVERY_WAIT_MS / 1000} s`,
+        check: p.check,
+        summary: `the test message to ${described(p)} did not reach ~${p.user}/Maildir/new within ${DELIVERY_WAIT_MS / 1000} s`,
         evidence: 'smtpctl show queue (OpenSMTPD) lists it if it is still queued',
-        fix: `Look at the mail log for the message to ${to}: a refused LMTP connection points at Dovecot, a filter error at Rspamd.`,
-      },
-    ];
+        fix:
+          p.to.startsWith(`${p.user}@`)
+            ? `Look at the mail log for the message to ${p.to}: a refused LMTP connection points at Dovecot, a filter error at Rspamd.`
+            : `Look at the mail log for the message to ${p.to}: "User doesn't exist" from Dovecot means smtpd handed it the alias, not ${p.user} (smtpd.conf's lmtp action must not say rcpt-to); an unknown user means ${ctx.platform.paths.aliases} lacks the alias.`,
+      };
+    });
   },
 };
 

@@ -30,6 +30,13 @@ export function parseAliasLine(line: string): { name: string; values: string[] }
   return { name: m[1]!.toLowerCase(), values: m[2]!.split(',').map((v) => v.trim()).filter(Boolean) };
 }
 
+/** The local user that postmaster@ (and so every alias here) reaches, or null when it is an address elsewhere. */
+export function postmasterUser(answers: Answers): string | null {
+  const { postmaster, domain, users } = answers;
+  const local = postmaster.toLowerCase().endsWith(`@${domain.toLowerCase()}`) ? postmaster.slice(0, -(domain.length + 1)) : postmaster;
+  return users.includes(local) ? local : null;
+}
+
 export function renderAliases(existing: string | null, answers: Answers): string {
   const wanted = new Map(wantedAliases(answers));
   return withBlock(existing, {

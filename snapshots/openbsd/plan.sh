@@ -164,6 +164,11 @@ table allowed_senders file:/etc/mail/senders
 # Rspamd scores incoming mail and signs outgoing mail with DKIM.
 filter "rspamd" proc-exec "filter-rspamd"
 
+# Mail submitted on this machine with sendmail(8) (cron, daily(8), scripts, DMARC reports): the
+# implicit socket listener has no filter, so name it, or that mail leaves unsigned
+# (opensmtpd-filter-rspamd's pkg/README in the ports tree says so).
+listen on socket filter "rspamd"
+
 # 25: other mail servers (STARTTLS offered). 465 (TLS) and 587 (STARTTLS required): your mail
 # clients, which must log in; mask-src keeps their addresses out of the Received headers;
 # senders/masquerade refuse a MAIL FROM that is not the login's and set From to match it.
@@ -174,7 +179,12 @@ listen on :: port 465 smtps pki "mail.example.org" hostname "mail.example.org" a
 listen on 0.0.0.0 port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
 listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.org" auth senders <allowed_senders> masquerade mask-src filter "rspamd"
 
-action "local_mail" lmtp "/var/dovecot/lmtp" rcpt-to alias <aliases> user "_smtpd"
+# Aliases are expanded first; Dovecot is handed the local user they end at (mail.lmtp -u: the
+# recipient's name even when "user" runs the delivery as another account, mda_unpriv.c), not the
+# original recipient ("rcpt-to" would hand it postmaster@domain, which is no user: parse.y,
+# lka_session.c). An alias to an address elsewhere counts as local mail (ruleset.c), so
+# "from local for any" below relays it.
+action "local_mail" lmtp "/var/dovecot/lmtp" alias <aliases> user "_smtpd"
 action "outbound" relay helo "mail.example.org"
 
 match from any for domain "example.org" action "local_mail"
@@ -231,7 +241,8 @@ ssl_prefer_server_ciphers = yes
 
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
-# smtpd hands LMTP the full address; the UNIX account is its local part.
+# smtpd hands LMTP the UNIX user an address or alias ends at (alice); a full address (alice@domain),
+# from another client, is looked up by its local part.
 auth_username_format = %Ln
 
 passdb {
@@ -528,7 +539,11 @@ mkdir -p "$(dirname /etc/rspamd/local.d/dkim_signing.conf)"
 # Users log in with their UNIX name (alice), not their address: allow that mismatch.
 allow_username_mismatch = true;
 sign_authenticated = true;
+# Mail from sendmail(8) reaches rspamd through smtpd's socket listener, which filter-rspamd
+# reports as coming from 127.0.0.1: "local". Its envelope sender is user@<this host's mail name>
+# (smtpd's enqueue.c), which need not match the From a script writes; sign it all the same.
 sign_local = true;
+allow_hdrfrom_mismatch_local = true;
 use_domain = "header";
 
 domain {
@@ -616,5 +631,5 @@ rcctl start smtpd
 #   mail-wizard repair
 
 # == Final mail test
-# Sends a message to the first user and waits for it in ~/Maildir: the whole chain, for real.
-# nothing to do: verification sends a test message with /usr/sbin/sendmail -t to alice@example.org and waits for it in ~alice/Maildir/new
+# Mails the first user and postmaster@, and waits for each message in its ~/Maildir: the whole chain, for real.
+# nothing to do: verification sends test messages with /usr/sbin/sendmail -t and waits for them: alice@example.org into ~alice/Maildir/new, postmaster@example.org (alias of alice) into ~alice/Maildir/new

@@ -191,13 +191,15 @@ describe.skipIf(skip)('recipe verifications pass when right and fail, with evide
     }
   }, 60_000);
 
-  it('mail-test.send and mail-test.delivery', async () => {
+  it('mail-test.send, mail-test.delivery and mail-test.alias', async () => {
     const ctx = box.ctx('setup', { users: ['daemon'], postmaster: 'daemon' });
     ctx.platform = { ...ctx.platform, bin: { ...ctx.platform.bin, sendmail: '/nonexistent/sendmail' } };
     expect(await status(mailTestStep, ctx, 'mail-test.send')).toMatchObject({ status: 'fail', evidence: expect.stringContaining('/nonexistent/sendmail') });
     // A sendmail that accepts and delivers nothing: the message never arrives.
     ctx.platform = { ...ctx.platform, bin: { ...ctx.platform.bin, sendmail: '/bin/true' } };
-    expect((await status(mailTestStep, ctx, 'mail-test.delivery')).summary).toMatch(/did not reach ~daemon\/Maildir\/new/);
+    const findings = await mailTestStep.verify(ctx);
+    expect(find(findings, 'mail-test.delivery').summary).toMatch(/did not reach ~daemon\/Maildir\/new/);
+    expect(find(findings, 'mail-test.alias')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/postmaster@\S+ \(alias of daemon\) did not reach/) });
     expect((await status(mailTestStep, box.ctx('setup', { users: ['nosuchuser-mw'] }), 'mail-test.delivery')).summary).toBe('no user nosuchuser-mw to deliver to');
   }, 60_000);
 });
