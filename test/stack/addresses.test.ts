@@ -1,0 +1,121 @@
+/**
+ * Every address the wizard sets up reaches a person, and mail the box sends itself leaves signed:
+ * in a Debian trixie test host, after setup and the published records, real clients prove from
+ * outside that postmaster@, abuse@, hostmaster@, the DMARC report address and root (local
+ * sendmail) land in the postmaster's Maildir (bob, not the first user), that a message handed to
+ * sendmail on the box for a foreign address reaches that domain's MX with a DKIM signature a
+ * verifier accepts, and that a postmaster elsewhere gets postmaster@ mail relayed to it.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRoot, ok, testHostProblem, type TestHost } from './testhost.js';
+import { startWizardHost, wizardArgv } from './wizard.js';
+import { FOREIGN, publishDns, startSink, waitFor } from './world.js';
+
+const problem = await testHostProblem();
+if (problem && process.env.CI) throw new Error(`stack suite cannot run in CI: ${problem}`);
+if (problem) console.warn(`\n*** stack suite SKIPPED: ${problem} ***\n`);
+
+const DOMAIN = 'example.org';
+const ANSWERS = {
+  domain: DOMAIN,
+  hostname: `mail.${DOMAIN}`,
+  ipv4: '198.51.100.25',
+  users: ['alice', 'bob'],
+  // Not the first user: a message that reached alice would prove nothing about the aliases.
+  postmaster: 'bob',
+  dkimSelector: 'stack',
+  dmarcPolicy: 'reject',
+  dmarcReports: `dmarc-reports@${DOMAIN}`,
+  tls: 'self-signed',
+};
+
+describe.skipIf(problem !== null)('every address reaches its person; mail from the box is signed', () => {
+  let host: TestHost;
+  const wizard = (...args: string[]) =>
+    host.exec(wizardArgv(...args, '--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress), {
+      timeoutMs: 300_000,
+    });
+  const swaks = (...args: string[]) => host.execOutside(['swaks', '--server', host.serverAddress, '--port', '25', '--helo', `mx.${FOREIGN}`, ...args], { timeoutMs: 60_000 });
+  /** The files in a user's Maildir that hold token (null while there are none). */
+  const inMaildir = (user: string, token: string) => async () => {
+    const r = await host.exec(['grep', '-l', '-r', '--', token, `/home/${user}/Maildir/new`, `/home/${user}/Maildir/cur`]);
+    return r.stdout.trim() || null;
+  };
+  const atSink = (token: string) => async () => {
+    const r = await host.execOutside(['sh', '-c', 'grep -l -- "$1" /var/sink/*.eml 2>/dev/null || true', 'sh', token]);
+    return r.stdout.trim().split('\n')[0] || null;
+  };
+
+  beforeAll(async () => {
+    const root = await ensureRoot();
+    host = await startWizardHost({ root: root.dir, hostname: 'mail' });
+    await host.writeFile('/root/answers.json', JSON.stringify(ANSWERS));
+    await publishDns(host, DOMAIN, '', 1);
+  }, 600_000);
+
+  afterAll(async () => {
+    if (host) {
+      const log = await host.readFile('/var/log/syslog');
+      if (log && process.env.MW_STACK_LOG) writeFileSync(process.env.MW_STACK_LOG, log);
+      await host.stop();
+    }
+  });
+
+  it('setup, then the printed records published, then repair: the final mail test passes, postmaster@ included', async () => {
+    const first = await wizard('setup', '--yes', '--plain');
+    expect(first.stdout, first.stdout + first.stderr).toMatch(/DNS records[\s\S]*?FAIL/);
+    const records = ok(await host.exec(wizardArgv('records', '--platform', 'debian', '--answers', '/root/answers.json')));
+    await publishDns(host, DOMAIN, records.stdout, 2);
+    await startSink(host);
+    const r = await wizard('repair', '--yes', '--plain');
+    expect(r.stdout, r.stdout).toContain('  ok   Final mail test');
+    expect(r.exitCode, r.stdout).toBe(0);
+    // The step's own alias message is in bob's Maildir, not only alice's.
+    expect(await inMaildir('bob', `to postmaster@${DOMAIN}`)()).toMatch(/^\/home\/bob\/Maildir\/new\//);
+    expect(await inMaildir('alice', `to alice@${DOMAIN}`)()).toMatch(/^\/home\/alice\/Maildir\/new\//);
+  }, 900_000);
+
+  it.each(['postmaster', 'abuse', 'hostmaster', 'dmarc-reports'])('SMTP from outside to %s@ lands in the postmaster bob\'s Maildir', async (local) => {
+    const token = `alias-check-${local}`;
+    const sent = await swaks('--from', `dave@${FOREIGN}`, '--to', `${local}@${DOMAIN}`, '--h-Subject', token);
+    expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
+    const file = await waitFor(`${local}@ in ~bob/Maildir`, inMaildir('bob', token), 60_000);
+    expect(file).toMatch(/^\/home\/bob\/Maildir\/new\//);
+    expect(await inMaildir('alice', token)()).toBeNull();
+    console.log(`${local}@${DOMAIN}: delivered to ${file}`);
+  }, 120_000);
+
+  it('mail to root, handed to sendmail on the box, lands in bob\'s Maildir', async () => {
+    const sent = await host.exec(['sendmail', 'root'], { input: 'Subject: alias-check-root\n\nA message for root, as cron sends it.\n', timeoutMs: 30_000 });
+    expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
+    const file = await waitFor('root\'s mail in ~bob/Maildir', inMaildir('bob', 'alias-check-root'), 60_000);
+    expect(file).toMatch(/^\/home\/bob\/Maildir\/new\//);
+    expect(await inMaildir('alice', 'alias-check-root')()).toBeNull();
+  }, 120_000);
+
+  it('a message handed to sendmail on the box for a foreign address arrives DKIM-signed, and the signature verifies', async () => {
+    // As cron or a script sends it: no From header, sendmail fills it in.
+    const sent = await host.exec(['sendmail', `carol@${FOREIGN}`], { input: 'Subject: local-signed-check\n\nSent on the box with sendmail.\n', timeoutMs: 30_000 });
+    expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
+    const name = await waitFor('the message at the sink', atSink('local-signed-check'), 60_000);
+    const message = (await host.outside.readFile(name)) ?? '';
+    expect(message).toMatch(/^DKIM-Signature: .*d=example\.org/im);
+    const verified = await host.execOutside(['dkimverify'], { input: message });
+    expect(verified.stdout + verified.stderr).toContain('signature ok');
+    expect(verified.exitCode).toBe(0);
+    console.log(`local sendmail: ${/^From: .*$/im.exec(message)?.[0]}, DKIM signature ok`);
+  }, 120_000);
+
+  it('with a postmaster elsewhere, mail to postmaster@ is relayed there', async () => {
+    await host.writeFile('/root/answers.json', JSON.stringify({ ...ANSWERS, postmaster: `carol@${FOREIGN}` }));
+    const r = await wizard('setup', '--yes', '--plain');
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(await host.readFile('/etc/aliases')).toMatch(new RegExp(`^postmaster: carol@${FOREIGN.replace('.', '\\.')}$`, 'm'));
+    const sent = await swaks('--from', `dave@${FOREIGN}`, '--to', `postmaster@${DOMAIN}`, '--h-Subject', 'alias-check-elsewhere');
+    expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
+    const name = await waitFor('postmaster@ mail at the foreign MX', atSink('alias-check-elsewhere'), 60_000);
+    expect(await host.outside.readFile(name)).toMatch(/^To: postmaster@example\.org/im);
+    expect(await inMaildir('bob', 'alias-check-elsewhere')()).toBeNull();
+  }, 900_000);
+});
