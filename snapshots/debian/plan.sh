@@ -180,8 +180,8 @@ ssl_server_prefer_ciphers = server
 
 auth_allow_cleartext = no
 auth_mechanisms = plain login
-# smtpd hands LMTP the UNIX user an address or alias ends at (alice); a full address (alice@domain),
-# from another client, is looked up by its local part.
+# smtpd hands LMTP the UNIX user an address or alias ends at (alice: Dovecot's LMTP takes a
+# recipient without a domain, lmtp-client.c); a full address is looked up by its local part.
 auth_username_format = %{user | username | lower}
 
 passdb pam {
