@@ -32,9 +32,11 @@ export function parseAliasLine(line: string): { name: string; values: string[] }
 
 /** The local user that postmaster@ (and so every alias here) reaches, or null when it is an address elsewhere. */
 export function postmasterUser(answers: Answers): string | null {
-  const { postmaster, domain, users } = answers;
-  const local = postmaster.toLowerCase().endsWith(`@${domain.toLowerCase()}`) ? postmaster.slice(0, -(domain.length + 1)) : postmaster;
-  return users.includes(local) ? local : null;
+  const { postmaster, domain, hostname, users } = answers;
+  const at = postmaster.lastIndexOf('@');
+  const ours = at < 0 || [domain, hostname].some((d) => d.toLowerCase() === postmaster.slice(at + 1).toLowerCase());
+  const local = at < 0 ? postmaster : postmaster.slice(0, at);
+  return ours && users.includes(local) ? local : null;
 }
 
 export function renderAliases(existing: string | null, answers: Answers): string {
