@@ -96,8 +96,9 @@ table aliases file:/etc/aliases
 # Each login may send only as its own addresses and the aliases that reach it.
 table allowed_senders file:/etc/smtpd/senders
 
-# Rspamd scores incoming mail and signs outgoing mail with DKIM.
-filter "rspamd" proc-exec "filter-rspamd"
+# Rspamd scores incoming mail and signs outgoing mail with DKIM. Its address is given: the
+# filter's default, http://localhost:11333 (filter-rspamd -h), is a name a DNS wildcard can move.
+filter "rspamd" proc-exec "filter-rspamd -url http://127.0.0.1:11333"
 
 # Mail submitted on this machine with sendmail(8) (cron, daily(8), scripts, DMARC reports): the
 # implicit socket listener has no filter, so name it, or that mail leaves unsigned
