@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRoot, ok, testHostProblem, type TestHost } from './testhost.js';
 import { startWizardHost, wizardArgv } from './wizard.js';
-import { FOREIGN, publishDns, startSink, waitFor } from './world.js';
+import { FOREIGN, publishDns, splitRecords, startSink, waitFor } from './world.js';
 
 const problem = await testHostProblem();
 if (problem && process.env.CI) throw new Error(`stack suite cannot run in CI: ${problem}`);
@@ -66,6 +66,9 @@ describe.skipIf(problem !== null)('every address reaches its person; mail from t
     const first = await wizard('setup', '--yes', '--plain');
     expect(first.stdout, first.stdout + first.stderr).toMatch(/DNS records[\s\S]*?FAIL/);
     const records = ok(await host.exec(wizardArgv('records', '--platform', 'debian', '--answers', '/root/answers.json')));
+    // Pasted into the domain's zone as printed (publishDns checks it with nsd-checkzone); the PTR
+    // request, printed as a comment, goes to the reverse zone.
+    expect(splitRecords(records.stdout).ptr).toEqual([`25.100.51.198.in-addr.arpa.\t3600\tIN\tPTR\tmail.${DOMAIN}.`]);
     await publishDns(host, DOMAIN, records.stdout, 2);
     await startSink(host);
     const r = await wizard('repair', '--yes', '--plain');

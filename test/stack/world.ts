@@ -20,14 +20,12 @@ function soa(zone: string, serial: number): string {
 }
 
 /**
- * Splits `mail-wizard records --format zone` output into the forward zone (its record lines, as
- * printed) and the IPv4 PTR requests, which it prints as commented reverse-zone lines.
+ * `mail-wizard records --format zone` output, as the domain's zone gets it (pasted as printed,
+ * comments and all) and the IPv4 PTR requests it prints as commented reverse-zone lines.
  */
 export function splitRecords(zoneText: string): { forward: string; ptr: string[] } {
-  const lines = zoneText.split('\n');
-  const forward = lines.filter((l) => l.trim() !== '' && !l.trim().startsWith(';'));
-  const ptr = lines.flatMap((l) => /^;\s*(\S+\.in-addr\.arpa\.\s+\d+\s+IN\s+PTR\s+\S+)\s*$/.exec(l)?.[1] ?? []);
-  return { forward: forward.join('\n'), ptr };
+  const ptr = zoneText.split('\n').flatMap((l) => /^;\s*(\S+\.in-addr\.arpa\.\s+\d+\s+IN\s+PTR\s+\S+)\s*$/.exec(l)?.[1] ?? []);
+  return { forward: zoneText, ptr };
 }
 
 /** Writes the zones and (re)starts NSD on the outside machine; both machines resolve through it. */
@@ -57,6 +55,8 @@ export async function publishDns(host: TestHost, domain: string, recordsZone: st
     ].join('\n'),
   );
   ok(await out.exec(['nsd-checkconf', '/etc/nsd/nsd.conf']));
+  // NSD starts even when it refuses a zone: check each one, so a zone it would refuse fails here.
+  for (const name of Object.keys(zones)) ok(await out.exec(['nsd-checkzone', name, `/etc/nsd/zones/${name}.zone`]));
   await out.exec(['sh', '-c', '[ -f /run/nsd.pid ] && kill "$(cat /run/nsd.pid)" && sleep 1; true']);
   ok(await out.exec(['nsd', '-c', '/etc/nsd/nsd.conf']));
   for (const machine of [host.server, host.outside]) await machine.writeFile('/etc/resolv.conf', `nameserver ${host.outsideAddress}\n`);
