@@ -61,7 +61,7 @@ export const mailTestStep: Step<null> = {
     const elsewhere = postmasterUser(ctx.answers) ? '' : ` (postmaster@ goes to ${ctx.answers.postmaster}, elsewhere: not checked here)`;
     return {
       actions: [],
-      reason: `verification sends test messages with ${ctx.platform.bin.sendmail} -t and waits for them: ${sent.join(', ')}${elsewhere}`,
+      reason: `verification sends a test message with ${ctx.platform.bin.sendmail} -t to each address and waits for it: ${sent.join(', ')}${elsewhere}`,
     };
   },
   async verify(ctx) {

@@ -633,4 +633,4 @@ rcctl start smtpd
 
 # == Final mail test
 # Mails the first user and postmaster@, and waits for each message in its ~/Maildir: the whole chain, for real.
-# nothing to do: verification sends test messages with /usr/sbin/sendmail -t and waits for them: alice@example.org into ~alice/Maildir/new, postmaster@example.org (alias of alice) into ~alice/Maildir/new
+# nothing to do: verification sends a test message with /usr/sbin/sendmail -t to each address and waits for it: alice@example.org into ~alice/Maildir/new, postmaster@example.org (alias of alice) into ~alice/Maildir/new
