@@ -31,7 +31,7 @@ describe('mail-wizard plan --demo (piped)', () => {
     for (const expected of [
       'run pkg_add -I dovecot dovecot-pigeonhole rspamd opensmtpd-filter-rspamd redis',
       'write /etc/mail/smtpd.conf (0644 root)',
-      '+action "local_mail" lmtp "/var/dovecot/lmtp" rcpt-to alias <aliases>',
+      '+action "local_mail" lmtp "/var/dovecot/lmtp" alias <aliases>',
       'generate a 2048-bit RSA key /etc/mail/dkim/example.org.mail2026.key (0440 root:_rspamd)',
       'run rcctl enable smtpd',
       'run pfctl -n -f /etc/pf.conf',
