@@ -30,9 +30,6 @@ export function recordOneLine(r: Pick<ExpectedRecord, 'name' | 'type' | 'value'>
   return `${r.name}. ${r.type} ${r.type === 'TXT' ? quoteTxtString(r.value) : r.value}`;
 }
 
-/** How a PTR request line starts in the zone output: a comment, then the reverse zone's line. */
-export const PTR_REQUEST_PREFIX = '; ';
-
 /**
  * What `records --format zone` prints: the lines of the mail domain's zone, loadable as printed
  * (absolute names, so they paste into the zone of the domain or of a parent). The PTR requests
@@ -53,7 +50,7 @@ export function zoneLines(records: readonly ExpectedRecord[]): string[] {
     out.push('; Reverse DNS (PTR): not part of your zone. Ask whoever owns the IP addresses to set these,');
     out.push('; usually in the hosting provider\'s panel ("reverse DNS", "rDNS") or by a support ticket.');
     out.push('; They are comments here so that this output loads into your zone as it is.');
-    for (const r of provider) out.push(`; ${r.note}`, `${PTR_REQUEST_PREFIX}${zoneLine(r)}`);
+    for (const r of provider) out.push(`; ${r.note}`, `; ${zoneLine(r)}`);
   }
   return out;
 }
