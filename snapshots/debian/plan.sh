@@ -492,8 +492,9 @@ mkdir -p "$(dirname /etc/rspamd/local.d/dkim_signing.conf)"
 allow_username_mismatch = true;
 sign_authenticated = true;
 # Mail from sendmail(8) reaches rspamd through smtpd's socket listener, which filter-rspamd
-# reports as coming from 127.0.0.1: "local". Its envelope sender is user@<this host's mail name>
-# (smtpd's enqueue.c), which need not match the From a script writes; sign it all the same.
+# reports as coming from 127.0.0.1 (filter-rspamd.go), so sign_local covers it (lua_dkim_tools.lua).
+# Its envelope sender is user@<this host's mail name> (smtpd's enqueue.c), which need not match
+# the From a script writes: sign it all the same.
 sign_local = true;
 allow_hdrfrom_mismatch_local = true;
 use_domain = "header";
