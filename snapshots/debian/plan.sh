@@ -492,11 +492,14 @@ mkdir -p "$(dirname /etc/rspamd/local.d/dkim_signing.conf)"
 allow_username_mismatch = true;
 sign_authenticated = true;
 # Mail from sendmail(8) reaches rspamd through smtpd's socket listener, which filter-rspamd
-# reports as coming from 127.0.0.1 (filter-rspamd.go), so sign_local covers it (lua_dkim_tools.lua).
-# Its envelope sender is user@<this host's mail name> (smtpd's enqueue.c), which need not match
-# the From a script writes: sign it all the same.
-sign_local = true;
-allow_hdrfrom_mismatch_local = true;
+# reports as coming from 127.0.0.1 (filter-rspamd.go): sign mail from loopback. Not sign_local,
+# which also signs mail from any private network (rspamd's local_addrs, lua_dkim_tools.lua): a
+# NAT or load balancer in front of this server can make strangers' mail come from one.
+# The envelope sender of local mail is user@<this host's mail name> (smtpd's enqueue.c), which
+# need not match the From a script writes: sign it all the same.
+sign_local = false;
+sign_networks = ["127.0.0.1", "::1"];
+allow_hdrfrom_mismatch_sign_networks = true;
 use_domain = "header";
 
 domain {

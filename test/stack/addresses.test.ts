@@ -110,6 +110,17 @@ describe.skipIf(problem !== null)('every address reaches its person; mail from t
     console.log(`local sendmail: ${/^From: .*$/im.exec(message)?.[0]}, DKIM signature ok`);
   }, 120_000);
 
+  it('rspamd signs mail from loopback (the local socket\'s address), not from a private network a NAT could put strangers in', async () => {
+    const message = `From: mallory@${DOMAIN}\nTo: carol@${FOREIGN}\nSubject: sign-scope-check\n\nWho may have this signed?\n`;
+    const signature = async (ip: string) => {
+      const r = ok(await host.exec(['rspamc', '-h', '127.0.0.1:11333', '--json', '--ip', ip, '--from', `mallory@${DOMAIN}`, '--rcpt', `carol@${FOREIGN}`], { input: message }));
+      const result = JSON.parse(r.stdout) as Record<string, unknown>;
+      return result['dkim-signature'] ?? null;
+    };
+    expect(String(await signature('127.0.0.1'))).toMatch(/d=example\.org/);
+    expect(await signature('10.1.2.3')).toBeNull();
+  }, 60_000);
+
   it('with a postmaster elsewhere, mail to postmaster@ is relayed there', async () => {
     await host.writeFile('/root/answers.json', JSON.stringify({ ...ANSWERS, postmaster: `carol@${FOREIGN}` }));
     const r = await wizard('setup', '--yes', '--plain');
