@@ -5,6 +5,7 @@ import { dkimStep } from './dkim.js';
 import { dnsStep } from './dns.js';
 import { dovecotStep } from './dovecot.js';
 import { firewallStep } from './firewall.js';
+import { hostnameStep } from './hostname.js';
 import { hostsStep } from './hosts.js';
 import { mailTestStep } from './mail-test.js';
 import { packagesStep } from './packages.js';
@@ -17,6 +18,7 @@ import { usersStep } from './users.js';
 
 export const STEPS: readonly AnyStep[] = [
   hostsStep,
+  hostnameStep,
   packagesStep,
   usersStep,
   tlsStep,

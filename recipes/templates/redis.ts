@@ -13,11 +13,11 @@ protected-mode yes
 unixsocket ${p.redisSocket}
 unixsocketperm 660
 
+# Fork: the start command (OpenBSD's rc.d script, Debian's init script) waits for it to return.
 daemonize ${platform.redisDaemonize ? 'yes' : 'no'}
 pidfile ${p.redisPidFile}
 loglevel notice
-logfile "${p.redisLogFile}"
-${p.redisLogFile ? '' : 'syslog-enabled yes\n'}databases 16
+${logging(p.redisLogFile)}${platform.redisMaxClients ? `maxclients ${platform.redisMaxClients}\n` : ''}databases 16
 dir ${p.redisDir}
 dbfilename dump.rdb
 save 3600 1 300 100 60 10000
@@ -26,4 +26,12 @@ save 3600 1 300 100 60 10000
 maxmemory 256mb
 maxmemory-policy volatile-ttl
 `;
+}
+
+/**
+ * A log file, or (no file) syslog as OpenBSD's port sets it: ident redis, facility daemon (the
+ * port patches Redis to accept `daemon`: databases/redis/bsd/patches/patch-src_config_c).
+ */
+function logging(logFile: string): string {
+  return logFile ? `logfile "${logFile}"\n` : 'syslog-enabled yes\nsyslog-ident redis\nsyslog-facility daemon\n';
 }

@@ -23,6 +23,28 @@ chown root /etc/hosts.mail-wizard-new
 chmod 0644 /etc/hosts.mail-wizard-new
 mv -f /etc/hosts.mail-wizard-new /etc/hosts
 
+# == Host name
+# smtpd greets, signs Received headers and names its own mail with the host name: it must be the mail host name.
+mkdir -p "$(dirname /etc/hostname)"
+[ -e /etc/hostname ] && backup /etc/hostname
+(umask 077 && cat > /etc/hostname.mail-wizard-new <<'MAIL_WIZARD_EOF'
+mail.example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/hostname.mail-wizard-new
+chmod 0644 /etc/hostname.mail-wizard-new
+mv -f /etc/hostname.mail-wizard-new /etc/hostname
+mkdir -p "$(dirname /etc/mailname)"
+[ -e /etc/mailname ] && backup /etc/mailname
+(umask 077 && cat > /etc/mailname.mail-wizard-new <<'MAIL_WIZARD_EOF'
+mail.example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/mailname.mail-wizard-new
+chmod 0644 /etc/mailname.mail-wizard-new
+mv -f /etc/mailname.mail-wizard-new /etc/mailname
+hostname mail.example.org
+
 # == Packages
 # Installs OpenSMTPD's Rspamd filter, Dovecot (IMAP, LMTP, Sieve), Rspamd and Redis.
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends opensmtpd opensmtpd-filter-rspamd dovecot-imapd dovecot-lmtpd dovecot-sieve rspamd redis-server openssl ca-certificates nftables certbot
@@ -373,6 +395,7 @@ protected-mode yes
 unixsocket /run/redis/redis-server.sock
 unixsocketperm 660
 
+# Fork: the start command (OpenBSD's rc.d script, Debian's init script) waits for it to return.
 daemonize yes
 pidfile /run/redis/redis-server.pid
 loglevel notice

@@ -23,9 +23,22 @@ chown root /etc/hosts.mail-wizard-new
 chmod 0644 /etc/hosts.mail-wizard-new
 mv -f /etc/hosts.mail-wizard-new /etc/hosts
 
+# == Host name
+# smtpd greets, signs Received headers and names its own mail with the host name: it must be the mail host name.
+mkdir -p "$(dirname /etc/myname)"
+[ -e /etc/myname ] && backup /etc/myname
+(umask 077 && cat > /etc/myname.mail-wizard-new <<'MAIL_WIZARD_EOF'
+mail.example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/myname.mail-wizard-new
+chmod 0644 /etc/myname.mail-wizard-new
+mv -f /etc/myname.mail-wizard-new /etc/myname
+hostname mail.example.org
+
 # == Packages
 # Installs OpenSMTPD's Rspamd filter, Dovecot (IMAP, LMTP, Sieve), Rspamd and Redis.
-pkg_add -I dovecot dovecot-pigeonhole rspamd opensmtpd-filter-rspamd redis
+pkg_add -I dovecot-- dovecot-pigeonhole-- rspamd-- opensmtpd-filter-rspamd-- redis--
 
 # == Mail users
 # Each UNIX account in the answers receives user@domain mail and logs in to IMAP with its password.
@@ -306,7 +319,7 @@ service lmtp {
 # services' sockets are for the _spamlearn group, which only Dovecot's mail processes get
 # (mail_access_groups): a user's shell cannot reach them.
 service learn-spam {
-  executable = script /usr/local/lib/dovecot/sieve/learn-spam.sh
+  executable = script /etc/dovecot/sieve/learn-spam.sh
   user = _rspamd
   unix_listener sieve-pipe/learn-spam {
     mode = 0660
@@ -314,7 +327,7 @@ service learn-spam {
   }
 }
 service learn-ham {
-  executable = script /usr/local/lib/dovecot/sieve/learn-ham.sh
+  executable = script /etc/dovecot/sieve/learn-ham.sh
   user = _rspamd
   unix_listener sieve-pipe/learn-ham {
     mode = 0660
@@ -337,32 +350,32 @@ plugin {
 
   imapsieve_mailbox1_name = Junk
   imapsieve_mailbox1_causes = COPY
-  imapsieve_mailbox1_before = file:/usr/local/lib/dovecot/sieve/report-spam.sieve
+  imapsieve_mailbox1_before = file:/etc/dovecot/sieve/report-spam.sieve
 
   imapsieve_mailbox2_name = *
   imapsieve_mailbox2_from = Junk
   imapsieve_mailbox2_causes = COPY
-  imapsieve_mailbox2_before = file:/usr/local/lib/dovecot/sieve/report-ham.sieve
+  imapsieve_mailbox2_before = file:/etc/dovecot/sieve/report-ham.sieve
 }
 MAIL_WIZARD_EOF
 )
 chown root /etc/dovecot/dovecot.conf.mail-wizard-new
 chmod 0644 /etc/dovecot/dovecot.conf.mail-wizard-new
 mv -f /etc/dovecot/dovecot.conf.mail-wizard-new /etc/dovecot/dovecot.conf
-mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/report-spam.sieve)"
-[ -e /usr/local/lib/dovecot/sieve/report-spam.sieve ] && backup /usr/local/lib/dovecot/sieve/report-spam.sieve
-(umask 077 && cat > /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
+mkdir -p "$(dirname /etc/dovecot/sieve/report-spam.sieve)"
+[ -e /etc/dovecot/sieve/report-spam.sieve ] && backup /etc/dovecot/sieve/report-spam.sieve
+(umask 077 && cat > /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
 # A message moved into Junk: learn it as spam.
 require ["vnd.dovecot.pipe", "copy", "imapsieve"];
 pipe :copy "learn-spam";
 MAIL_WIZARD_EOF
 )
-chown root /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new
-chmod 0644 /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new
-mv -f /usr/local/lib/dovecot/sieve/report-spam.sieve.mail-wizard-new /usr/local/lib/dovecot/sieve/report-spam.sieve
-mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/report-ham.sieve)"
-[ -e /usr/local/lib/dovecot/sieve/report-ham.sieve ] && backup /usr/local/lib/dovecot/sieve/report-ham.sieve
-(umask 077 && cat > /usr/local/lib/dovecot/sieve/report-ham.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
+chown root /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new
+chmod 0644 /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new
+mv -f /etc/dovecot/sieve/report-spam.sieve.mail-wizard-new /etc/dovecot/sieve/report-spam.sieve
+mkdir -p "$(dirname /etc/dovecot/sieve/report-ham.sieve)"
+[ -e /etc/dovecot/sieve/report-ham.sieve ] && backup /etc/dovecot/sieve/report-ham.sieve
+(umask 077 && cat > /etc/dovecot/sieve/report-ham.sieve.mail-wizard-new <<'MAIL_WIZARD_EOF'
 # A message moved out of Junk (not into Trash): learn it as ham.
 require ["vnd.dovecot.pipe", "copy", "imapsieve", "environment", "variables"];
 if environment :matches "imap.mailbox" "*" {
@@ -374,35 +387,35 @@ if string "${mailbox}" "Trash" {
 pipe :copy "learn-ham";
 MAIL_WIZARD_EOF
 )
-chown root /usr/local/lib/dovecot/sieve/report-ham.sieve.mail-wizard-new
-chmod 0644 /usr/local/lib/dovecot/sieve/report-ham.sieve.mail-wizard-new
-mv -f /usr/local/lib/dovecot/sieve/report-ham.sieve.mail-wizard-new /usr/local/lib/dovecot/sieve/report-ham.sieve
-mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/learn-spam.sh)"
-[ -e /usr/local/lib/dovecot/sieve/learn-spam.sh ] && backup /usr/local/lib/dovecot/sieve/learn-spam.sh
-(umask 077 && cat > /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
+chown root /etc/dovecot/sieve/report-ham.sieve.mail-wizard-new
+chmod 0644 /etc/dovecot/sieve/report-ham.sieve.mail-wizard-new
+mv -f /etc/dovecot/sieve/report-ham.sieve.mail-wizard-new /etc/dovecot/sieve/report-ham.sieve
+mkdir -p "$(dirname /etc/dovecot/sieve/learn-spam.sh)"
+[ -e /etc/dovecot/sieve/learn-spam.sh ] && backup /etc/dovecot/sieve/learn-spam.sh
+(umask 077 && cat > /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
 # Run by Dovecot's learn-spam service as _rspamd (see dovecot.conf): teaches Rspamd,
 # through its controller socket, that the message on stdin is spam. No arguments are used.
 exec /usr/local/bin/rspamc -h /var/rspamd/controller.sock learn_spam
 MAIL_WIZARD_EOF
 )
-chown root /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new
-chmod 0755 /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new
-mv -f /usr/local/lib/dovecot/sieve/learn-spam.sh.mail-wizard-new /usr/local/lib/dovecot/sieve/learn-spam.sh
-mkdir -p "$(dirname /usr/local/lib/dovecot/sieve/learn-ham.sh)"
-[ -e /usr/local/lib/dovecot/sieve/learn-ham.sh ] && backup /usr/local/lib/dovecot/sieve/learn-ham.sh
-(umask 077 && cat > /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
+chown root /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new
+chmod 0755 /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new
+mv -f /etc/dovecot/sieve/learn-spam.sh.mail-wizard-new /etc/dovecot/sieve/learn-spam.sh
+mkdir -p "$(dirname /etc/dovecot/sieve/learn-ham.sh)"
+[ -e /etc/dovecot/sieve/learn-ham.sh ] && backup /etc/dovecot/sieve/learn-ham.sh
+(umask 077 && cat > /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new <<'MAIL_WIZARD_EOF'
 #!/bin/sh
 # Run by Dovecot's learn-ham service as _rspamd (see dovecot.conf): teaches Rspamd,
 # through its controller socket, that the message on stdin is ham. No arguments are used.
 exec /usr/local/bin/rspamc -h /var/rspamd/controller.sock learn_ham
 MAIL_WIZARD_EOF
 )
-chown root /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new
-chmod 0755 /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new
-mv -f /usr/local/lib/dovecot/sieve/learn-ham.sh.mail-wizard-new /usr/local/lib/dovecot/sieve/learn-ham.sh
-/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /usr/local/lib/dovecot/sieve/report-spam.sieve
-/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /usr/local/lib/dovecot/sieve/report-ham.sieve
+chown root /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new
+chmod 0755 /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new
+mv -f /etc/dovecot/sieve/learn-ham.sh.mail-wizard-new /etc/dovecot/sieve/learn-ham.sh
+/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /etc/dovecot/sieve/report-spam.sieve
+/usr/local/bin/sievec -c /etc/dovecot/dovecot.conf /etc/dovecot/sieve/report-ham.sieve
 
 # == Redis
 # Rspamd keeps what it learns (Bayes) and its rate limits in Redis, on a socket only rspamd can use.
@@ -421,11 +434,14 @@ protected-mode yes
 unixsocket /var/run/redis/redis.sock
 unixsocketperm 660
 
-daemonize no
+# Fork: the start command (OpenBSD's rc.d script, Debian's init script) waits for it to return.
+daemonize yes
 pidfile /var/run/redis/redis_6379.pid
 loglevel notice
-logfile ""
 syslog-enabled yes
+syslog-ident redis
+syslog-facility daemon
+maxclients 96
 databases 16
 dir /var/redis
 dbfilename dump.rdb

@@ -36,6 +36,10 @@ export const debian: Platform = {
     certDir: '/etc/ssl',
     privateKeyDir: '/etc/ssl/private',
     hosts: '/etc/hosts',
+    // hostname(1): set from /etc/hostname at boot; MTAs name themselves from /etc/mailname (Debian
+    // policy 11.6; portable smtpd reads it before gethostname(): usr.sbin/smtpd/util.c getmailname).
+    hostnameFile: '/etc/hostname',
+    mailname: '/etc/mailname',
     firewallConf: '/etc/nftables.conf',
     acmeClientConf: '/etc/letsencrypt/cli.ini',
     httpdConf: '',

@@ -19,7 +19,10 @@ export interface Paths {
   dovecotConf: string;
   /** Where Dovecot's LMTP socket appears (base_dir/lmtp). */
   lmtpSocket: string;
-  /** Dovecot sieve scripts for spam learning. */
+  /**
+   * Dovecot sieve scripts for spam learning: a directory of ours, never one a package owns (a
+   * package's delete would leave our files behind as strays).
+   */
   sieveDir: string;
   rspamdLocalD: string;
   /** Rspamd's controller: a socket only _rspamd and root can open (no TCP port). */
@@ -34,6 +37,10 @@ export interface Paths {
   certDir: string;
   privateKeyDir: string;
   hosts: string;
+  /** The file the boot scripts set the host name from (OpenBSD /etc/myname, Debian /etc/hostname). */
+  hostnameFile: string;
+  /** The mail name file MTAs read before gethostname() ('' where we leave it to the host name). */
+  mailname: string;
   firewallConf: string;
   acmeClientConf: string;
   httpdConf: string;
@@ -75,8 +82,13 @@ export interface Platform {
   bin: Programs;
   /** Dovecot's password database for UNIX accounts. */
   dovecotPassdb: 'bsdauth' | 'pam';
-  /** Whether redis-server forks itself (Debian's init script) or stays in front (OpenBSD's rc_bg). */
+  /**
+   * Whether redis-server forks itself. Both platforms' start commands wait for the command to
+   * return (OpenBSD's rc.subr without rc_bg, Debian's init script), so both need `yes`.
+   */
   redisDaemonize: boolean;
+  /** redis.conf maxclients where the daemon's file limit is small (OpenBSD's login class); else Redis's default. */
+  redisMaxClients?: number;
   /** Dovecot version assumed until the probe reads the real one (OpenBSD ships 2.3, trixie 2.4). */
   defaultDovecotVersion: string;
   /** argv that exits 0 when a package is installed. */

@@ -29,7 +29,7 @@ describe('mail-wizard plan --demo (piped)', () => {
     expect(stdout).not.toMatch(/\x1b\[/); // no escape codes in a pipe
     for (const [i, step] of STEPS.entries()) expect(stdout).toContain(`== [${i + 1}/${STEPS.length}] ${step.title}`);
     for (const expected of [
-      'run pkg_add -I dovecot dovecot-pigeonhole rspamd opensmtpd-filter-rspamd redis',
+      'run pkg_add -I dovecot-- dovecot-pigeonhole-- rspamd-- opensmtpd-filter-rspamd-- redis--',
       'write /etc/mail/smtpd.conf (0644 root)',
       '+action "local_mail" lmtp "/var/dovecot/lmtp" alias <aliases>',
       'generate a 2048-bit RSA key /etc/mail/dkim/example.org.mail2026.key (0440 root:_rspamd)',

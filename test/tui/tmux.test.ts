@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STEPS } from '../../recipes/index.js';
 import { tempDir } from '../support/tmp.js';
 import { MARKER } from './fixtures/scenario.js';
 import { maskScreen, Tmux, tmuxAvailable } from './tmux.js';
@@ -60,7 +61,7 @@ describe.runIf(hasTmux)('the TUI in tmux', () => {
     'dry-run of the demo: the checklist, a step with its diff, the DNS records, and q leaves the summary',
     async () => {
       await tmux.start('dry', ['node', CLI, '--dry-run', '--demo'], REPO);
-      const summary = await screen('dry', /Dry-run: \d+ of 14 steps would change something/);
+      const summary = await screen('dry', new RegExp(`Dry-run: \\d+ of ${STEPS.length} steps would change something`));
       expect(summary).toContain('mail-wizard dry-run · nothing is changed · openbsd');
       expect(summary).toMatch(/◆ Host names \(\/etc\/hosts\) +planned/);
       expect(summary.split('\n').length).toBeLessThanOrEqual(24);
