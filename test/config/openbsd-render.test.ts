@@ -27,6 +27,7 @@ import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import { platformUnder } from '../support/mapped-platform.js';
 import { missingTools } from '../support/require-tool.js';
 import { tempDir } from '../support/tmp.js';
+import { forDebianRedis } from './openbsd-on-debian.js';
 
 const run = promisify(execFile);
 const skip = missingTools('OpenBSD rendering checks', ['/usr/sbin/smtpd', '/usr/bin/doveconf', '/usr/bin/sievec', '/usr/bin/rspamadm', '/usr/bin/redis-server', '/usr/bin/unshare']);
@@ -96,7 +97,7 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
 
   it('redis-server starts with redis.conf (on a socket in the temp root, no TCP port)', async () => {
     const file = platform.paths.redisConf;
-    await put(file, renderRedisConf(input()));
+    await put(file, forDebianRedis(renderRedisConf(input())));
     await fs.mkdir(platform.paths.redisDir, { recursive: true });
     await fs.mkdir(path.dirname(platform.paths.redisPidFile), { recursive: true });
     const sock = path.join(root, 'redis.sock');
