@@ -3,6 +3,7 @@
  * Debian): a box still called "debian" or "openbsd" greets, signs Received headers and qualifies
  * its own local mail with the wrong name.
  */
+import * as path from 'node:path';
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
 import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
@@ -16,6 +17,31 @@ interface HostnameState {
 
 function files(ctx: Context): ManagedFile[] {
   return renderHostnameFiles(ctx.answers, ctx.platform).map((f) => ({ ...f, mode: 0o644, owner: 'root' }));
+}
+
+/**
+ * smtpd takes its name from the file `mailname` next to smtpd.conf when there is one, before
+ * gethostname() (usr.sbin/smtpd/util.c getmailname; smtpd.h MAILNAME_FILE is SMTPD_CONFDIR
+ * "/mailname": /etc/mail/mailname on OpenBSD, /etc/mailname in Debian's build).
+ */
+function smtpdMailname(ctx: Context): string {
+  return path.posix.join(path.posix.dirname(ctx.platform.paths.smtpdConf), 'mailname');
+}
+
+/** A mailname file we do not write (OpenBSD's) that names another host overrides the host name for smtpd. */
+async function foreignMailname(ctx: Context): Promise<Finding | null> {
+  const file = smtpdMailname(ctx);
+  if (file === ctx.platform.paths.mailname) return null; // ours: checked with the files
+  const content = await ctx.host.readFile(file);
+  const named = content?.split('\n')[0]?.trim();
+  if (content === null || named === ctx.answers.hostname) return null;
+  return {
+    status: 'warn',
+    check: 'hostname.smtpd-mailname',
+    summary: `smtpd names itself ${named || '(empty)'} from ${file}, not ${ctx.answers.hostname}`,
+    evidence: `${file}: ${named || '(empty)'}`,
+    fix: `Remove ${file} (smtpd then uses the host name) or put ${ctx.answers.hostname} in it, then restart smtpd.`,
+  };
 }
 
 async function runningHostname(ctx: Context): Promise<{ name: string | null; evidence: string }> {
@@ -50,6 +76,8 @@ export const hostnameStep: Step<HostnameState> = {
             fix: `Run \`mail-wizard repair\`, or by hand: ${setHostnameArgv(ctx.answers).join(' ')}`,
           },
     );
+    const mailname = await foreignMailname(ctx);
+    if (mailname) findings.push(mailname);
     return findings;
   },
 };

@@ -75,6 +75,24 @@ describe.skipIf(skip).each([openbsd, debian])('host name step on $name', (base: 
     expect(after.map((f) => f.status)).toEqual(after.map(() => 'pass'));
   });
 
+  it('warns when smtpd would take another name from a mailname file next to smtpd.conf that is not ours', async () => {
+    await runSteps({ steps: [hostnameStep], ctx, listener: () => undefined });
+    const smtpdMailname = `${root}${base.name === 'openbsd' ? '/etc/mail/mailname' : '/etc/mailname'}`;
+    await fs.mkdir(`${root}/etc/mail`, { recursive: true });
+    await fs.writeFile(smtpdMailname, 'old.example.net\n');
+    const warned = byCheck(await hostnameStep.verify(ctx), 'hostname.smtpd-mailname');
+    if (base.name === 'openbsd') {
+      // smtpd reads /etc/mail/mailname before gethostname(): the admin's file wins over /etc/myname.
+      expect(warned).toEqual([expect.objectContaining({ status: 'warn', summary: `smtpd names itself old.example.net from ${smtpdMailname}, not ${DEMO_ANSWERS.hostname}` })]);
+      await fs.rm(smtpdMailname);
+      expect(byCheck(await hostnameStep.verify(ctx), 'hostname.smtpd-mailname')).toEqual([]);
+    } else {
+      // Debian's is /etc/mailname, a file of ours: a changed one is a changed file.
+      expect(warned).toEqual([]);
+      expect(byCheck(await hostnameStep.verify(ctx), 'hostname.files').map((f) => f.status)).toContain('warn');
+    }
+  });
+
   it('repair sets only the running name when the files are right', async () => {
     await runSteps({ steps: [hostnameStep], ctx, listener: () => undefined });
     await inNamespace(['hostname', 'renamed']);
