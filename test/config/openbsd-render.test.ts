@@ -71,6 +71,13 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
     await expect(run('/usr/sbin/smtpd', ['-n', '-f', file])).rejects.toThrow(/syntax error/);
   });
 
+  it('keeps its sieve scripts out of the pigeonhole package\'s own directory', () => {
+    // ports: mail/dovecot-pigeonhole/pkg/PLIST owns lib/dovecot/sieve/ (its sieve plugins live
+    // there): pkg_delete would leave scripts of ours behind in it.
+    expect(openbsd.paths.sieveDir).toBe('/etc/dovecot/sieve');
+    expect(renderDovecotConf(input())).not.toContain('/usr/local/lib/dovecot/sieve');
+  });
+
   it('dovecot.conf (2.3 grammar) passes doveconf -n and its sieve scripts compile', async () => {
     const file = platform.paths.dovecotConf;
     await put(file, renderDovecotConf(input()));
