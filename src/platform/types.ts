@@ -39,7 +39,10 @@ export interface Paths {
   hosts: string;
   /** The file the boot scripts set the host name from (OpenBSD /etc/myname, Debian /etc/hostname). */
   hostnameFile: string;
-  /** The mail name file MTAs read before gethostname() ('' where we leave it to the host name). */
+  /**
+   * The mail name file we write, which MTAs read before gethostname() (Debian /etc/mailname); ''
+   * on OpenBSD, whose smtpd's /etc/mail/mailname is the admin's (the host name step warns on it).
+   */
   mailname: string;
   firewallConf: string;
   acmeClientConf: string;
