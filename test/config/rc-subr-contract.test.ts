@@ -142,9 +142,17 @@ class Netns {
   /** Ends every process in the namespace, by pid, then removes it. */
   async destroy(): Promise<void> {
     const pids = () => this.pids();
-    for (const pid of await pids()) process.kill(pid, 'SIGTERM');
+    // A listed process may be gone by the time it is signalled (a worker its master just ended).
+    const signal = (pid: number, sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid, sig);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    };
+    for (const pid of await pids()) signal(pid, 'SIGTERM');
     const gone = await until(async () => (await pids()).length === 0, 30_000).catch(() => false);
-    if (!gone) for (const pid of await pids()) process.kill(pid, 'SIGKILL');
+    if (!gone) for (const pid of await pids()) signal(pid, 'SIGKILL');
     await until(async () => (await pids()).length === 0, 10_000).catch(() => undefined);
     await run('ip', ['netns', 'del', this.name]).catch(() => undefined);
   }
