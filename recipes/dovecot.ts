@@ -1,8 +1,9 @@
 /** Dovecot: IMAP, LMTP and the spam-learning sieve scripts (and the group that may use them). */
-import type { Context, Finding, Step } from '../src/engine/types.js';
+import * as path from 'node:path';
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { configStep } from './lib/config-step.js';
 import type { FileState } from './lib/managed-files.js';
-import { renderDovecotConf, renderSieveFiles } from './templates/dovecot.js';
+import { PIPE_SOCKET_DIR, renderDovecotConf, renderSieveFiles, usesDovecot24 } from './templates/dovecot.js';
 
 /** Reads `dovecot --version` into the facts: the config grammar depends on it. */
 async function detectDovecotVersion(ctx: Context): Promise<void> {
@@ -39,6 +40,21 @@ const dovecotFiles = configStep({
 interface DovecotProbe {
   files: FileState[];
   learnGroup: boolean;
+  /** The learn services' socket directory exists, or Dovecot makes it itself (2.4). */
+  pipeDir: boolean;
+}
+
+/**
+ * Dovecot 2.3 does not make a unix_listener's directory under base_dir (2.4 does:
+ * src/master/master-settings.c mkdir_listener_subdirs), and its master refuses to start when a
+ * listener cannot bind: "bind(.../sieve-pipe/learn-spam) failed: No such file or directory".
+ * OpenBSD ships 2.3, whose base_dir (/var/dovecot) persists, so setup makes it, as 2.4 would:
+ * 0750, the listeners' group. null where Dovecot makes it.
+ */
+export function pipeSocketDir(ctx: Pick<Context, 'platform' | 'facts'>): { path: string; mode: number; owner: string; group: string } | null {
+  if (usesDovecot24(ctx.facts.dovecotVersion ?? ctx.platform.defaultDovecotVersion)) return null;
+  const baseDir = path.posix.dirname(ctx.platform.paths.lmtpSocket);
+  return { path: `${baseDir}/${PIPE_SOCKET_DIR}`, mode: 0o750, owner: 'root', group: ctx.platform.users.learn };
 }
 
 /**
@@ -51,12 +67,21 @@ export const dovecotStep: Step<DovecotProbe> = {
   why: dovecotFiles.why,
   needs: dovecotFiles.needs!,
   async probe(ctx) {
-    return { files: await dovecotFiles.probe(ctx), learnGroup: (await ctx.host.groupId(ctx.platform.users.learn)) !== null };
+    const files = await dovecotFiles.probe(ctx); // reads the version first
+    const dir = pipeSocketDir(ctx);
+    return {
+      files,
+      learnGroup: (await ctx.host.groupId(ctx.platform.users.learn)) !== null,
+      pipeDir: dir === null || (await ctx.host.stat(dir.path)) !== null,
+    };
   },
   plan(ctx, probed) {
     const files = dovecotFiles.plan(ctx, probed.files);
-    if (probed.learnGroup) return files;
-    return { actions: [{ type: 'run', argv: ctx.platform.addGroup(ctx.platform.users.learn), timeoutMs: 30_000 }, ...files.actions] };
+    const before: Action[] = [];
+    if (!probed.learnGroup) before.push({ type: 'run', argv: ctx.platform.addGroup(ctx.platform.users.learn), timeoutMs: 30_000 });
+    const dir = pipeSocketDir(ctx);
+    if (!probed.pipeDir && dir) before.push({ type: 'mkdir', ...dir });
+    return before.length ? { actions: [...before, ...files.actions] } : files;
   },
   async verify(ctx) {
     const group = ctx.platform.users.learn;
@@ -64,6 +89,16 @@ export const dovecotStep: Step<DovecotProbe> = {
     if ((await ctx.host.groupId(group)) === null) {
       findings.push({ status: 'fail', check: 'dovecot.learn-group', summary: `no group ${group}: Dovecot's mail processes need it (mail_access_groups)`, fix: ctx.platform.addGroup(group).join(' ') });
     }
-    return [...findings, ...(await dovecotFiles.verify(ctx))];
+    const files = await dovecotFiles.verify(ctx); // reads the version first
+    const dir = pipeSocketDir(ctx);
+    if (dir && (await ctx.host.stat(dir.path)) === null) {
+      findings.push({
+        status: 'fail',
+        check: 'dovecot.pipe-dir',
+        summary: `no ${dir.path}: Dovecot ${ctx.facts.dovecotVersion ?? ctx.platform.defaultDovecotVersion} will not start without the learn services' socket directory`,
+        fix: 'Run `mail-wizard repair`: it makes the directory.',
+      });
+    }
+    return [...findings, ...files];
   },
 };

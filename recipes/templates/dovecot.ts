@@ -30,7 +30,7 @@ const MAILBOXES: [string, string, string?][] = [
 ];
 
 /** Where the imapsieve scripts find the learn services' sockets (under base_dir). */
-const PIPE_SOCKET_DIR = 'sieve-pipe';
+export const PIPE_SOCKET_DIR = 'sieve-pipe';
 
 /** The listeners and the learn services: the same in both grammars. */
 function services(input: TemplateInput): string {
