@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import type { Answers } from '../../src/answers/schema.js';
 import type { Facts } from '../../src/engine/types.js';
+import { debian } from '../../src/platform/debian.js';
+import { openbsd } from '../../src/platform/openbsd.js';
 import type { Platform } from '../../src/platform/types.js';
 import { generateRsaKeyPair } from '../../src/dkim/keys.js';
 import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
@@ -16,6 +18,7 @@ import { renderDovecotConf, renderSieveFiles } from '../../recipes/templates/dov
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import { renderRedisConf } from '../../recipes/templates/redis.js';
 import { renderRspamdLocalD } from '../../recipes/templates/rspamd.js';
+import { renderSenders } from '../../recipes/templates/senders.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 
 /** Self-signed TLS: what the templates render for a box without ACME. */
@@ -37,15 +40,22 @@ export function forDebianRedis(conf: string): string {
 
 /**
  * Dovecot's bsdauth passdb exists only in OpenBSD's build (ports: mail/dovecot,
- * patches/patch-src_auth_passdb-bsdauth_c); Debian's build has PAM in its place.
+ * patches/patch-src_auth_passdb-bsdauth_c); Debian's build has PAM in its place. OpenBSD's smtpd
+ * runs as _smtpd (src: usr.sbin/smtpd/smtpd.h SMTPD_USER), Debian's as opensmtpd. The learn
+ * group is made by the users step, which these tests do not run on this machine: Dovecot's own
+ * group stands in for it.
  */
 export function forDebianDovecot(conf: string): string {
-  return conf.replace(/driver = bsdauth/, 'driver = pam');
+  return conf
+    .replace(/driver = bsdauth/, 'driver = pam')
+    .replace(/\b_smtpd\b/g, debian.users.smtpd)
+    .replace(new RegExp(`\\b${openbsd.users.learn}\\b`, 'g'), 'dovecot');
 }
 
 /**
  * Writes every file the openbsd profile renders for the daemons (platform: the profile mapped
- * under the root), plus what setup makes before them: TLS certificate and key, DKIM key, aliases.
+ * under the root), plus what setup makes before them: TLS certificate and key, DKIM key, aliases
+ * and senders.
  * rspamd's own tree is Debian's /etc/rspamd with our local.d on top, as the package would have it.
  */
 export async function writeOpenbsdTree(platform: Platform, answers: Answers = OPENBSD_ANSWERS): Promise<void> {
@@ -56,6 +66,7 @@ export async function writeOpenbsdTree(platform: Platform, answers: Answers = OP
   await put(cert, selfSignedCertificatePem(pair.privateKeyPem, answers.hostname, [], 1));
   await put(dkimPaths(input).key, pair.privateKeyPem, 0o640);
   await put(platform.paths.aliases, renderAliases(null, answers));
+  await put(platform.paths.senders, renderSenders(answers, renderAliases(null, answers), platform.paths.senders));
   await put(platform.paths.smtpdConf, renderSmtpdConf(input));
   await put(platform.paths.dovecotConf, forDebianDovecot(renderDovecotConf(input)));
   for (const f of renderSieveFiles(input)) await put(path.join(platform.paths.sieveDir, f.name), f.content, f.mode);

@@ -15,7 +15,7 @@
  * rendered files name mapped paths, and the paths compiled into the Debian builds (their config
  * file, run and state directories) are bind-mounted to the mapped OpenBSD ones, in a mount
  * namespace of the daemon's own. Daemons run in a network namespace of this test with only
- * loopback, and answer there: Redis PING, rspamd /ping, smtpd's SMTP greeting, Dovecot's LMTP
+ * loopback, and answer there: Redis PING (on its unix socket), rspamd /ping, smtpd's SMTP greeting, Dovecot's LMTP
  * greeting on the socket smtpd.conf names.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openbsd } from '../../src/platform/openbsd.js';
 import type { Daemon, Platform } from '../../src/platform/types.js';
+import { pipeSocketDir } from '../../recipes/dovecot.js';
 import { renderRedisConf } from '../../recipes/templates/redis.js';
 import { dkimPaths } from '../../recipes/templates/input.js';
 import { platformUnder } from '../support/mapped-platform.js';
@@ -195,7 +196,8 @@ interface Started {
 async function rcStart(script: RcScript, root: string, ns: Netns, timeoutMs = DAEMON_TIMEOUT_MS): Promise<Started> {
   for (const pre of script.rcPre ?? []) {
     const dir = `${root}${pre.dir}`;
-    await fs.mkdir(dir, { recursive: true, mode: pre.mode });
+    await fs.mkdir(path.dirname(dir), { recursive: true }); // /var/run: 0755, as OpenBSD has it
+    await fs.mkdir(dir, { recursive: true });
     const { uid, gid } = await ids(pre.owner);
     await fs.chown(dir, uid, gid);
     await fs.chmod(dir, pre.mode);
@@ -207,9 +209,10 @@ async function rcStart(script: RcScript, root: string, ns: Netns, timeoutMs = DA
   const mountThenExec = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 97; shift 2; done; shift; exec "$@"';
   const argv = ['netns', 'exec', ns.name, 'sh', '-c', mountThenExec, 'sh', ...binds, '--', ...asUser, script.debian.daemon, ...script.flags.map(mapped)];
   const t0 = Date.now();
-  const child = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Output kept for the failure message only (rc.subr sends it to /dev/null); the wait is for 'exit'.
+  const child = spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => (stderr += d.toString()));
   const started: Started = { pid: child.pid!, exited: false, stderr: () => stderr, outcome: Promise.resolve({ result: 'timeout', ms: 0 }) };
   started.outcome = new Promise<StartOutcome>((resolve) => {
     const timer = setTimeout(() => {
@@ -235,11 +238,12 @@ function alive(pid: number): boolean {
 }
 
 // What each daemon answers, asked inside the namespace with the Debian clients.
-async function redisPing(ns: Netns): Promise<boolean> {
-  return (await ns.exec(['redis-cli', '-h', '127.0.0.1', '-p', '6379', 'ping'])).stdout.trim() === 'PONG';
+/** Redis listens on its unix socket only (no TCP port), where redis.conf puts it. */
+async function redisPing(ns: Netns, socket: string): Promise<boolean> {
+  return (await ns.exec(['redis-cli', '-s', socket, 'ping'])).stdout.trim() === 'PONG';
 }
-async function redisPid(ns: Netns): Promise<number> {
-  const info = (await ns.exec(['redis-cli', '-h', '127.0.0.1', '-p', '6379', 'info', 'server'])).stdout;
+async function redisPid(ns: Netns, socket: string): Promise<number> {
+  const info = (await ns.exec(['redis-cli', '-s', socket, 'info', 'server'])).stdout;
   return Number(/^process_id:(\d+)/m.exec(info)?.[1]);
 }
 async function rspamdPing(ns: Netns): Promise<boolean> {
@@ -285,6 +289,14 @@ async function prepareRoot(root: string, platform: Platform): Promise<void> {
     await fs.chown(dir, uid, gid);
     await fs.chmod(dir, mode);
   }
+  // The learn services' socket directory, as the dovecot step makes it for Dovecot 2.3 (its group
+  // is the learn group, which Dovecot's own group stands in for: see forDebianDovecot).
+  const pipe = pipeSocketDir({ platform, facts: OPENBSD_FACTS });
+  if (pipe) {
+    await fs.mkdir(pipe.path, { recursive: true });
+    await fs.chown(pipe.path, 0, Number((await run('getent', ['group', 'dovecot'])).stdout.split(':')[2]));
+    await fs.chmod(pipe.path, pipe.mode);
+  }
   // The DKIM key is readable by the _rspamd group (the dkim step sets it so).
   await fs.chown(dkimPaths({ answers: OPENBSD_ANSWERS, platform }).key, 0, (await ids('_rspamd')).gid);
 }
@@ -307,7 +319,7 @@ describe.skipIf(skip)('rc.subr contract for the openbsd profile (a stand-in for 
   }, 90_000);
 
   const answersFor: Record<Exclude<Daemon, 'httpd'>, () => Promise<string | false>> = {
-    redis: async () => (await redisPing(ns)) && 'PONG',
+    redis: async () => (await redisPing(ns, platform.paths.redisSocket)) && 'PONG',
     rspamd: async () => (await rspamdPing(ns)) && 'pong',
     dovecot: async () => {
       const line = await socketGreeting(platform.paths.lmtpSocket);
@@ -353,7 +365,7 @@ describe.skipIf(skip)('rc.subr contract for the openbsd profile (a stand-in for 
   }
 
   it('the answering Redis is not its start command: it forked, as rc.subr needs', async () => {
-    const pid = await redisPid(ns);
+    const pid = await redisPid(ns, platform.paths.redisSocket);
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(true);
     const pidFile = (await fs.readFile(platform.paths.redisPidFile, 'utf8')).trim();
@@ -370,7 +382,7 @@ describe.skipIf(skip)('rc.subr contract: the old `daemonize no` redis.conf break
     root = await tempDir('mail-wizard-rcsubr-old-');
     // The profile as it was: Redis in the foreground, as if rc_bg were set (it is not).
     platform = { ...platformUnder(openbsd, root), redisDaemonize: false };
-    await put(platform.paths.redisConf, forDebianRedis(renderRedisConf({ answers: OPENBSD_ANSWERS, platform, facts: OPENBSD_FACTS })));
+    await put(platform.paths.redisConf, forDebianRedis(renderRedisConf({ platform })));
     await fs.chmod(root, 0o755);
     await fs.mkdir(platform.paths.redisDir, { recursive: true });
     const { uid, gid } = await ids('_redis');
@@ -385,10 +397,12 @@ describe.skipIf(skip)('rc.subr contract: the old `daemonize no` redis.conf break
   it('redis serves from inside its start command, so its start times out', async () => {
     expect(await fs.readFile(platform.paths.redisConf, 'utf8')).toMatch(/^daemonize no$/m);
     const start = await rcStart(RC_SCRIPTS.redis, root, ns);
-    await until(async () => redisPing(ns), DAEMON_TIMEOUT_MS, 'redis answering');
+    await until(async () => redisPing(ns, platform.paths.redisSocket), DAEMON_TIMEOUT_MS, 'redis answering').catch((err) => {
+      throw new Error(`${String(err)}\nstart: ${start.exited ? 'exited' : 'running'}; stderr: ${start.stderr()}`);
+    });
     // Up and serving, and the process serving is the start command itself: it can return only
     // when Redis exits, so the start cannot return before daemon_timeout.
-    expect(await redisPid(ns)).toBe(start.pid);
+    expect(await redisPid(ns, platform.paths.redisSocket)).toBe(start.pid);
     expect(start.exited).toBe(false);
     // rc.subr's verdict at daemon_timeout: "(timeout)", so `rcctl start redis` fails, at boot too.
     expect(await start.outcome).toMatchObject({ result: 'timeout' });

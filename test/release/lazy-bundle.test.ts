@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEPS } from '../../recipes/index.js';
 import { tempDir } from '../support/tmp.js';
 import { maskScreen, Tmux, tmuxAvailable } from '../tui/tmux.js';
 import { evaluatedModules, freshRelease } from './release.js';
@@ -67,7 +68,7 @@ describe('the release evaluates only what a command uses', () => {
     try {
       const coverage = await coverageDir();
       await tmux.start('tui', [`NODE_V8_COVERAGE=${coverage}`, 'node', wizard, '--dry-run', '--demo'], dir);
-      await tmux.waitFor('tui', /Dry-run: \d+ of 14 steps would change something/, (s) => maskScreen(s, [dir]), 30_000);
+      await tmux.waitFor('tui', new RegExp(`Dry-run: \\d+ of ${STEPS.length} steps would change something`), (s) => maskScreen(s, [dir]), 30_000);
       await tmux.keys('tui', 'q');
       expect(await tmux.waitForExit('tui', 30_000)).toBe(0);
       const ran = evaluatedModules(coverage, wizard);

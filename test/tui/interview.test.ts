@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STEPS } from '../../recipes/index.js';
 import { tempDir } from '../support/tmp.js';
 import { Tmux, tmuxAvailable } from './tmux.js';
 
@@ -48,7 +49,7 @@ describe.runIf(tmuxAvailable())('the interview', () => {
     await answer(/Local users/, 'carol, dave');
     for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/]) await answer(q, '');
     // The end of the dry-run, not its first frame: q while a step runs stops the run (exit 1).
-    await tmux.waitFor('ask', /Dry-run: \d+ of 14 steps would change something/, same, 30_000);
+    await tmux.waitFor('ask', new RegExp(`Dry-run: \\d+ of ${STEPS.length} steps would change something`), same, 30_000);
     await tmux.keys('ask', 'q');
     expect(await tmux.waitForExit('ask')).toBe(0);
 
@@ -58,7 +59,7 @@ describe.runIf(tmuxAvailable())('the interview', () => {
     expect(saved).toMatchObject({ domain: 'example.net', hostname: 'mail.example.net', ipv4: '198.51.100.7', users: ['carol', 'dave'], postmaster: 'carol', dmarcPolicy: 'quarantine', tls: { mode: 'acme' } });
 
     await tmux.start('again', argv, REPO);
-    const screen = await tmux.waitFor('again', /Dry-run: \d+ of 14 steps would change something/, same, 30_000);
+    const screen = await tmux.waitFor('again', new RegExp(`Dry-run: \\d+ of ${STEPS.length} steps would change something`), same, 30_000);
     expect(screen).not.toContain('Mail domain');
     await tmux.keys('again', 'q');
     expect(await tmux.waitForExit('again')).toBe(0);
