@@ -51,7 +51,12 @@ export function actionToShell(action: Action): string[] {
       ];
     }
     case 'mkdir':
-      return [`mkdir -p ${shQuote(action.path)}`, `chmod ${octal(action.mode)} ${shQuote(action.path)}`, ...chownLine(action.path, action)];
+      // An existing directory keeps its owner and mode (as the wizard's own mkdir does).
+      return [
+        `if [ ! -d ${shQuote(action.path)} ]; then`,
+        ...[`mkdir -p ${shQuote(action.path)}`, `chmod ${octal(action.mode)} ${shQuote(action.path)}`, ...chownLine(action.path, action)].map((l) => `  ${l}`),
+        'fi',
+      ];
     case 'run': {
       const cmd = `${envPrefix(action.env)}${argv(action.argv)}`;
       const lines: string[] = [];

@@ -42,7 +42,7 @@ export class FsHost implements Host {
   async stat(hostPath: string): Promise<FileStat | null> {
     try {
       const s = await fs.stat(this.real(hostPath));
-      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory() };
+      return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -82,16 +82,21 @@ export class FsHost implements Host {
     return ids;
   }
 
+  /**
+   * Creates a directory with its mode and owner. One that exists is left exactly as it is: its
+   * owner and mode are the admin's or the system's (Debian's /etc/ssl/private is 0710
+   * root:ssl-cert, and other programs read through that group), not ours to tighten or loosen.
+   */
   async mkdir(hostPath: string, meta: FileMeta): Promise<boolean> {
     const existing = await this.stat(hostPath);
     if (existing && !existing.isDirectory) throw new Error(`${hostPath} exists and is not a directory`);
+    if (existing) return false;
     const real = this.real(hostPath);
     const { uid, gid } = await this.ids(meta);
-    if (!existing) await fs.mkdir(real, { recursive: true, mode: meta.mode });
-    const changed = !existing || existing.mode !== meta.mode || (uid !== undefined && existing.uid !== uid) || (gid !== undefined && existing.gid !== gid);
+    await fs.mkdir(real, { recursive: true, mode: meta.mode });
     await fs.chmod(real, meta.mode);
     if (uid !== undefined || gid !== undefined) await fs.chown(real, uid ?? -1, gid ?? -1);
-    return changed;
+    return true;
   }
 
   async writeFile(hostPath: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult> {

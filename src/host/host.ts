@@ -34,6 +34,8 @@ export interface FileStat {
   size: number;
   isFile: boolean;
   isDirectory: boolean;
+  /** Last modification, in ms since the epoch (how old the package lists are). */
+  mtimeMs?: number;
 }
 
 export interface WriteResult {
@@ -59,6 +61,7 @@ export interface Host {
   listDir(path: string): Promise<string[] | null>;
   /** Atomic: temp file in the same directory, fsync, rename; the old file is backed up first. */
   writeFile(path: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult>;
+  /** Creates a missing directory (mode, owner); an existing one keeps its own. True when created. */
   mkdir(path: string, meta: FileMeta): Promise<boolean>;
   run(argv: string[], options: RunOptions): Promise<RunResult>;
   /** Looks a user up in the host's /etc/passwd. */
