@@ -1,26 +1,221 @@
-/** The packet filter: SSH, mail ports (and 80 for ACME) in; nothing else. */
-import { configStep } from './lib/config-step.js';
-import { renderFirewall } from './templates/firewall.js';
+/**
+ * The packet filter: SSH (on the admin's real ports), the mail ports and 80 for ACME in. Our rules
+ * live in a table (nftables) or an anchor (pf) of their own; the system's firewall file gets one
+ * marked block that loads them at boot. Loading is "confirm or revert": before the new rules go in,
+ * a detached timer is armed that restores the previous ones; the timer is stopped only after the
+ * loaded ruleset was read back and lets in every SSH port (this session's included). If the wizard
+ * dies on the way (its session cut), the timer puts the old rules back.
+ */
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
+import { portsFromSshdConfig, portsFromSshdT, sessionSshPort } from '../src/platform/sshd.js';
+import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
+import { runToolCheck } from './lib/tool-check.js';
+import {
+  DEFAULT_SSH,
+  firewallBlock,
+  hasBlock,
+  loadedMarks,
+  openPorts,
+  pfConfIsOurs,
+  renderNftRevert,
+  renderNftRules,
+  renderPfAnchor,
+  renderPfWhole,
+  withBlock,
+  type OpenPort,
+} from './templates/firewall.js';
 
-export const firewallStep = configStep({
+/** How long a loaded ruleset stays without being confirmed before the previous one comes back. */
+export const REVERT_AFTER_SECONDS = 120;
+
+/** sshd's ports: what `sshd -T` says (else sshd_config's Port lines), and this session's port. */
+export async function sshPorts(ctx: Context): Promise<OpenPort[]> {
+  const found: OpenPort[] = [];
+  const t = await ctx.host.run(['/usr/sbin/sshd', '-T'], { timeoutMs: 20_000, readOnly: true });
+  if (t.exitCode === 0) {
+    for (const port of portsFromSshdT(t.stdout)) found.push({ port, why: 'SSH (sshd -T)' });
+  } else {
+    const config = await ctx.host.readFile(ctx.platform.paths.sshdConfig);
+    for (const port of portsFromSshdConfig(config ?? '')) found.push({ port, why: `SSH (${ctx.platform.paths.sshdConfig})` });
+  }
+  // The session the wizard runs in belongs to this box only when the wizard works on it for real
+  // (not on files under --root, not a dry-run's plan).
+  const session = ctx.host.kind === 'local' ? sessionSshPort() : null;
+  if (session !== null && !found.some((p) => p.port === session)) found.push({ port: session, why: 'SSH (the session this wizard runs in)' });
+  return found.length ? found : DEFAULT_SSH;
+}
+
+interface FirewallProbe {
+  ssh: OpenPort[];
+  /** pf.conf is stock (or ours): the rules are the whole pf.conf, not an anchor. */
+  whole: boolean;
+  files: FileState[];
+  /** The loaded mail rules now (null: none loaded). */
+  loaded: string | null;
+  /** The system's firewall file as it is now. */
+  mainNow: string | null;
+  /** Debian with systemd: whether nftables.service loads the rules at boot (null: not applicable). */
+  bootEnabled: boolean | null;
+}
+
+function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'whole' | 'mainNow'>): ManagedFile[] {
+  const { platform } = ctx;
+  if (platform.name === 'openbsd') {
+    if (probe.whole) return [{ path: platform.paths.firewallConf, content: renderPfWhole(ctx, probe.ssh), mode: 0o600, owner: 'root' }];
+    return [
+      { path: platform.paths.firewallRules, content: renderPfAnchor(ctx, probe.ssh), mode: 0o600, owner: 'root' },
+      { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform)), mode: 0o600, owner: 'root' },
+    ];
+  }
+  return [
+    { path: platform.paths.firewallRules, content: renderNftRules(ctx, probe.ssh), mode: 0o644, owner: 'root' },
+    { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform), '#!/usr/sbin/nft -f'), mode: 0o755, owner: 'root' },
+  ];
+}
+
+async function listLoaded(ctx: Context, whole: boolean): Promise<string | null> {
+  const r = await ctx.host.run(ctx.platform.firewallLoaded(whole), { timeoutMs: 20_000, readOnly: true });
+  return r.exitCode === 0 ? r.stdout : null;
+}
+
+function bootCheck(ctx: Context): string[] | null {
+  return ctx.platform.name === 'debian' && ctx.facts.serviceManager === 'systemctl' ? ['systemctl', 'is-enabled', '--quiet', 'nftables.service'] : null;
+}
+
+async function probeFirewall(ctx: Context): Promise<FirewallProbe> {
+  const ssh = await sshPorts(ctx);
+  const mainNow = await ctx.host.readFile(ctx.platform.paths.firewallConf);
+  const whole = ctx.platform.name === 'openbsd' && pfConfIsOurs(mainNow, ctx.platform);
+  const files = await probeFiles(ctx, rulesFiles(ctx, { ssh, whole, mainNow }));
+  const loaded = await listLoaded(ctx, whole);
+  const boot = bootCheck(ctx);
+  const bootEnabled = boot ? (await ctx.host.run(boot, { timeoutMs: 20_000, readOnly: true })).exitCode === 0 : null;
+  return { ssh, whole, files, loaded, mainNow, bootEnabled };
+}
+
+function missingMarks(loaded: string | null, marks: string[]): string[] {
+  return loaded === null ? marks : marks.filter((m) => !loaded.includes(m));
+}
+
+/** Arms the revert timer: a detached `sleep N && load REVERT` that survives the wizard's session. */
+function armRevert(ctx: Context): Action {
+  const { platform } = ctx;
+  return {
+    type: 'run',
+    // A fixed script; the pid file, delay and command come in as arguments, never inside the script.
+    argv: [
+      'sh',
+      '-c',
+      // The timer ignores the hangup of a closing session; a TERM (the keep) ends it and its sleep.
+      'pidfile=$1 delay=$2; shift 2; (trap "" HUP; sleep "$delay" & s=$!; trap "kill $s; exit 0" TERM; wait $s && exec "$@") </dev/null >/dev/null 2>&1 & echo $! > "$pidfile"',
+      'mail-wizard-firewall-revert',
+      `${platform.paths.firewallRevert}.pid`,
+      String(REVERT_AFTER_SECONDS),
+      ...platform.firewallLoad(platform.paths.firewallRevert),
+    ],
+    timeoutMs: 10_000,
+  };
+}
+
+/** Stops the revert timer; fails when it is gone (it already put the old rules back). */
+function disarmRevert(ctx: Context): Action {
+  return {
+    type: 'run',
+    argv: ['sh', '-c', 'kill "$(cat "$1")" && rm -f "$1"', 'mail-wizard-firewall-keep', `${ctx.platform.paths.firewallRevert}.pid`],
+    timeoutMs: 10_000,
+  };
+}
+
+export const firewallStep: Step<FirewallProbe> = {
   id: 'firewall',
   title: 'Firewall',
-  why: 'Opens exactly the ports mail needs (and SSH), and closes the rest.',
+  why: 'Opens exactly the ports mail needs (and SSH), in rules of its own; other rules stay as they are.',
   needs: ['packages'],
-  files: (ctx) => [
-    { path: ctx.platform.paths.firewallConf, content: renderFirewall(ctx), mode: ctx.platform.name === 'openbsd' ? 0o600 : 0o755, owner: 'root' },
-  ],
-  // Load only a ruleset that parses, so a mistake cannot leave the box without one.
-  after: (ctx) => [
-    { type: 'run', argv: ctx.platform.firewallCheck(ctx.platform.paths.firewallConf), timeoutMs: 30_000 },
-    { type: 'run', argv: ctx.platform.firewallLoad(ctx.platform.paths.firewallConf), timeoutMs: 30_000 },
-  ],
-  toolCheck: (ctx) => ({
-    check: 'firewall.config',
-    argv: ctx.platform.firewallCheck(ctx.platform.paths.firewallConf),
-    pass: 'the firewall rules parse',
-    fail: 'the firewall rejects its rules',
-    fix: `Read the line named above in ${ctx.platform.paths.firewallConf}.`,
-  }),
-  upToDate: 'the firewall rules are already as wanted',
-});
+  probe: probeFirewall,
+  plan(ctx, probe) {
+    const { platform } = ctx;
+    const ports = openPorts(ctx, probe.ssh);
+    const writes = planFiles(probe.files);
+    const notLoaded = missingMarks(probe.loaded, loadedMarks(platform, ports)).length > 0;
+    const actions: Action[] = [];
+    if (writes.length || notLoaded) {
+      // What to go back to: our previous table (Debian), the previous pf.conf (OpenBSD).
+      const revert = platform.name === 'openbsd' ? (probe.mainNow ?? 'pass\n') : renderNftRevert(probe.loaded);
+      const load = probe.whole || platform.name === 'openbsd' ? platform.paths.firewallConf : platform.paths.firewallRules;
+      actions.push(
+        ...writes,
+        { type: 'writeFile', path: platform.paths.firewallRevert, content: revert, mode: 0o600, owner: 'root' },
+        // Load only what parses: the check reads the system's file, our rules included, as a boot would.
+        { type: 'run', argv: platform.firewallCheck(platform.paths.firewallConf), timeoutMs: 30_000 },
+        armRevert(ctx),
+        { type: 'run', argv: platform.firewallLoad(load), timeoutMs: 30_000 },
+        // Read the rules back from the kernel: every SSH port must be open before the timer stops.
+        { type: 'run', argv: platform.firewallLoaded(probe.whole), timeoutMs: 30_000, expectOutput: loadedMarks(platform, ports) },
+        disarmRevert(ctx),
+      );
+    }
+    if (probe.bootEnabled === false) {
+      actions.push({ type: 'service', name: 'nftables', op: 'enable', argv: ['systemctl', 'enable', 'nftables.service'], timeoutMs: 30_000 });
+    }
+    if (actions.length === 0) return { actions, reason: 'the firewall rules are loaded and as wanted' };
+    return { actions };
+  },
+  async verify(ctx) {
+    const { platform } = ctx;
+    const probe = await probeFirewall(ctx);
+    const findings: Finding[] = await verifyFiles(ctx, 'firewall.files', rulesFiles(ctx, probe).filter((f) => f.path !== platform.paths.firewallConf || probe.whole));
+    if (!probe.whole) {
+      const block = firewallBlock(platform);
+      findings.push(
+        hasBlock(probe.mainNow, block)
+          ? { status: 'pass', check: 'firewall.include', summary: `${platform.paths.firewallConf} loads ${platform.paths.firewallRules}` }
+          : {
+              status: 'fail',
+              check: 'firewall.include',
+              summary: `${platform.paths.firewallConf} does not load ${platform.paths.firewallRules}: the mail rules would be gone after a reboot`,
+              evidence: probe.mainNow === null ? `no file at ${platform.paths.firewallConf}` : 'the mail-wizard block is missing or changed',
+              fix: 'Run `mail-wizard repair` to add the block again (the rest of the file stays as it is).',
+            },
+      );
+    }
+    findings.push(
+      await runToolCheck(ctx, {
+        check: 'firewall.config',
+        argv: platform.firewallCheck(platform.paths.firewallConf),
+        pass: 'the firewall rules parse',
+        fail: 'the firewall rejects its rules',
+        fix: `Read the line named above in ${platform.paths.firewallConf} or ${platform.paths.firewallRules}.`,
+      }),
+    );
+    const ports = openPorts(ctx, probe.ssh);
+    const missing = missingMarks(probe.loaded, loadedMarks(platform, ports));
+    const listing = platform.firewallLoaded(probe.whole).join(' ');
+    findings.push(
+      missing.length === 0
+        ? { status: 'pass', check: 'firewall.loaded', summary: `the loaded rules open ${ports.map((p) => p.port).join(', ')}`, evidence: `${listing}: exit 0` }
+        : {
+            status: 'fail',
+            check: 'firewall.loaded',
+            summary: probe.loaded === null ? 'the mail firewall rules are not loaded' : `the loaded rules lack: ${missing.join('; ')}`,
+            evidence: listing,
+            fix: 'Run `mail-wizard repair` to load them.',
+          },
+    );
+    const boot = bootCheck(ctx);
+    if (boot) {
+      findings.push(
+        probe.bootEnabled
+          ? { status: 'pass', check: 'firewall.boot', summary: 'nftables.service loads the rules at boot' }
+          : { status: 'fail', check: 'firewall.boot', summary: 'nftables.service is not enabled: the rules are gone after a reboot', evidence: `${boot.join(' ')}: not enabled`, fix: 'Run `systemctl enable nftables.service`.' },
+      );
+    } else if (platform.name === 'debian') {
+      findings.push({
+        status: 'warn',
+        check: 'firewall.boot',
+        summary: `no systemd here: nothing loads ${platform.paths.firewallConf} at boot`,
+        fix: `Load it from your boot scripts (\`nft -f ${platform.paths.firewallConf}\`), or the box boots without the mail rules.`,
+      });
+    }
+    return findings;
+  },
+};

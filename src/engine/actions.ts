@@ -85,6 +85,10 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
         onOutput,
       });
       const okCodes = action.type === 'run' ? (action.okExitCodes ?? [0]) : [0];
+      const lacking = action.type === 'run' ? (action.expectOutput ?? []).filter((piece) => !result.stdout.includes(piece)) : [];
+      if (result.exitCode !== null && okCodes.includes(result.exitCode) && lacking.length) {
+        return { ok: false, detail: `${action.argv.join(' ')}: the output lacks ${lacking.map((l) => JSON.stringify(l)).join(', ')}` };
+      }
       if (result.exitCode !== null && okCodes.includes(result.exitCode)) return { ok: true };
       if (result.recorded) return { ok: true };
       return { ok: false, detail: describeFailure(result) };

@@ -63,6 +63,11 @@ export function actionToShell(action: Action): string[] {
       if (action.input !== undefined) {
         const eof = delimiter(action.input);
         lines.push(`${cmd} <<'${eof}'`, `${action.input.endsWith('\n') ? action.input : `${action.input}\n`}${eof}`);
+      } else if (action.expectOutput?.length) {
+        lines.push(`out=$(${cmd})`);
+        for (const piece of action.expectOutput) {
+          lines.push(`case "$out" in *${shQuote(piece)}*) ;; *) echo ${shQuote(`missing: ${piece}`)} >&2; exit 1 ;; esac`);
+        }
       } else if (action.okExitCodes && action.okExitCodes.some((c) => c !== 0)) {
         const ok = action.okExitCodes.map((c) => `[ "$rc" -eq ${c} ]`).join(' || ');
         lines.push(`rc=0; ${cmd} || rc=$?`, `${ok} || exit "$rc"`);

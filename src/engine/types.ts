@@ -36,6 +36,8 @@ export interface RunAction {
   env?: Record<string, string>;
   /** Exit codes that count as success (default [0]). */
   okExitCodes?: number[];
+  /** Text the output must contain, each piece, for success (a ruleset read back from the kernel). */
+  expectOutput?: string[];
 }
 
 /** Enable/start/restart a daemon; argv is the platform's command for it, so what is shown is what runs. */

@@ -40,7 +40,11 @@ export const debian: Platform = {
     // policy 11.6; portable smtpd reads it before gethostname(): usr.sbin/smtpd/util.c getmailname).
     hostnameFile: '/etc/hostname',
     mailname: '/etc/mailname',
+    // nftables.service loads /etc/nftables.conf at boot; our table is a file of ours it includes.
     firewallConf: '/etc/nftables.conf',
+    firewallRules: '/etc/nftables.mail-wizard.conf',
+    firewallRevert: '/var/lib/mail-wizard/firewall-revert.nft',
+    sshdConfig: '/etc/ssh/sshd_config',
     acmeClientConf: '/etc/letsencrypt/cli.ini',
     httpdConf: '',
     acmeChallengeDir: '/var/www/acme',
@@ -71,7 +75,14 @@ export const debian: Platform = {
   redisDaemonize: true,
   defaultDovecotVersion: '2.4.1',
   packageQuery: (name) => ['dpkg-query', '--show', '--showformat=${db:Status-Status}\\n', name],
-  install: (names) => ({ argv: ['apt-get', 'install', '-y', '--no-install-recommends', ...names], env: APT_ENV }),
+  // --no-remove: apt-get stops rather than remove a package (opensmtpd conflicts with exim4 and
+  // postfix, apt-get(8)); it is left out only once the admin allowed what the simulation named.
+  install: (names, removals) => ({
+    argv: ['apt-get', 'install', '-y', '--no-install-recommends', ...(removals === 'allowed' ? [] : ['--no-remove']), ...names],
+    env: APT_ENV,
+  }),
+  packageLists: { dir: '/var/lib/apt/lists', refresh: { argv: ['apt-get', 'update'], env: APT_ENV }, maxAgeMs: 24 * 3600_000 },
+  simulateInstall: (names) => ({ argv: ['apt-get', '-s', 'install', '-y', '--no-install-recommends', ...names], env: APT_ENV }),
   service: (daemon, op, facts) => serviceArgv(daemon, op, facts),
   restart: (daemon, facts) =>
     // The opensmtpd init script's restart does not wait for the old smtpd to exit, so its start
@@ -97,6 +108,7 @@ export const debian: Platform = {
   addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
   firewallCheck: (path) => ['nft', '--check', '--file', path],
   firewallLoad: (path) => ['nft', '--file', path],
+  firewallLoaded: () => ['nft', 'list', 'table', 'inet', 'mail_wizard'],
 };
 
 function serviceArgv(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[] {

@@ -65,6 +65,10 @@ export const openbsd: Platform = {
     mailname: '',
     // pf.conf(5), src: etc/pf.conf
     firewallConf: '/etc/pf.conf',
+    // pf.conf(5), ANCHORS: `anchor NAME` + `load anchor NAME from FILE` (openbsd/src share/man/man5/pf.conf.5).
+    firewallRules: '/etc/pf.mail-wizard.conf',
+    firewallRevert: '/var/db/mail-wizard/pf-revert.conf',
+    sshdConfig: '/etc/ssh/sshd_config',
     // acme-client(1) (src: usr.sbin/acme-client, default configuration file)
     acmeClientConf: '/etc/acme-client.conf',
     // httpd.conf(5) (src: usr.sbin/httpd/httpd.h CONF_FILE)
@@ -129,4 +133,6 @@ export const openbsd: Platform = {
   // pfctl(8): -n parses without loading, -f loads the file.
   firewallCheck: (path) => ['pfctl', '-n', '-f', path],
   firewallLoad: (path) => ['pfctl', '-f', path],
+  // pfctl(8): -a ANCHOR -s rules shows the rules inside the anchor.
+  firewallLoaded: (whole) => (whole ? ['pfctl', '-s', 'rules'] : ['pfctl', '-a', 'mail-wizard', '-s', 'rules']),
 };

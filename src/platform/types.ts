@@ -44,7 +44,13 @@ export interface Paths {
    * on OpenBSD, whose smtpd's /etc/mail/mailname is the admin's (the host name step warns on it).
    */
   mailname: string;
+  /** The system's firewall file (loaded at boot): shared, we own one marked block of it. */
   firewallConf: string;
+  /** Our own rules: the nftables table, or the pf anchor (the whole ruleset when pf.conf was stock). */
+  firewallRules: string;
+  /** The rules to go back to when a new ruleset is not confirmed in time ("confirm or revert"). */
+  firewallRevert: string;
+  sshdConfig: string;
   acmeClientConf: string;
   httpdConf: string;
   acmeChallengeDir: string;
@@ -96,7 +102,8 @@ export interface Platform {
   defaultDovecotVersion: string;
   /** argv that exits 0 when a package is installed. */
   packageQuery(name: string): string[];
-  install(names: string[]): { argv: string[]; env?: Record<string, string> };
+  /** argv that installs; it never removes a package unless `removals` says it may. */
+  install(names: string[], removals?: 'allowed'): { argv: string[]; env?: Record<string, string> };
   service(daemon: Daemon, op: ServiceAction['op'], facts: Facts): string[];
   /** The commands that restart a daemon, in order (one, unless its restart is unreliable). */
   restart(daemon: Daemon, facts: Facts): { op: ServiceAction['op']; argv: string[] }[];
@@ -119,4 +126,13 @@ export interface Platform {
   /** argv that checks a firewall config file without loading it, then the one that loads it. */
   firewallCheck(path: string): string[];
   firewallLoad(path: string): string[];
+  /**
+   * argv that lists the mail rules as the kernel has them loaded now (exit ≠ 0 when there are none);
+   * `whole`: pf.conf is ours as a whole (it was the stock one), so the rules are the main ruleset.
+   */
+  firewallLoaded(whole: boolean): string[];
+  /** How the package lists are refreshed before an install, when they are older than `maxAgeMs`. */
+  packageLists?: { dir: string; refresh: { argv: string[]; env?: Record<string, string> }; maxAgeMs: number };
+  /** argv that shows what installing would do without doing it (apt-get -s); none: no removals. */
+  simulateInstall?(names: string[]): { argv: string[]; env?: Record<string, string> };
 }

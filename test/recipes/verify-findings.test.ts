@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { aliasesStep } from '../../recipes/aliases.js';
 import { dkimStep } from '../../recipes/dkim.js';
 import { dovecotStep } from '../../recipes/dovecot.js';
@@ -27,6 +27,8 @@ import type { AnyStep, Context, Finding } from '../../src/engine/types.js';
 import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
 import { missingTools } from '../support/require-tool.js';
 import { sandbox, type Sandbox } from '../support/sandbox.js';
+import { netns } from '../support/netns.js';
+import { FsHost } from '../../src/host/fs-host.js';
 
 const skip = missingTools('recipe verifications', ['/usr/sbin/smtpd', '/usr/bin/doveconf', '/usr/bin/rspamadm', '/usr/sbin/nft', '/usr/bin/unshare', '/usr/bin/redis-cli']);
 
@@ -159,7 +161,10 @@ describe.skipIf(skip)('recipe verifications pass when right and fail, with evide
   }, 30_000);
 
   it('firewall.config (nft -c; the ruleset loads only into the test namespace)', async () => {
-    const ctx = box.ctx();
+    // Loaded and read back in one namespace of the test's own (test/recipes/firewall.test.ts has more).
+    const ns = await netns();
+    onTestFinished(() => ns.cleanup());
+    const ctx = { ...box.ctx(), host: new FsHost('rooted', { resolve: (p) => p, exec: ns.exec, backupDir: `${box.root}/backups` }) };
     await setUp(ctx, [firewallStep]);
     expect((await status(firewallStep, ctx, 'firewall.config')).status).toBe('pass');
     await fs.appendFile(box.platform.paths.firewallConf, 'table inet filter { chain input { tcp dport nonsense accept } }\n');
