@@ -26,6 +26,8 @@ Options:
   --root DIR            work on the files under DIR instead of /
   --dry-run             with setup or repair: the same as plan
   --yes                 do not ask before replacing files or restarting services
+  --allow-remove NAME   let the install remove this installed package (repeatable); --yes
+                        never removes one (opensmtpd replaces exim4 or postfix)
   --format FORMAT       plan: text, sh (a POSIX script) or json; records: zone, table or json
   --nameserver HOST[:PORT]  ask these DNS servers instead of the domain's own (repeatable)
   --wait SECONDS        check dns: re-check every 5 s until every server publishes the records
@@ -60,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         yes: { type: 'boolean', short: 'y', default: false },
         format: { type: 'string' },
         nameserver: { type: 'string', multiple: true, default: [] },
+        'allow-remove': { type: 'string', multiple: true, default: [] },
         wait: { type: 'string' },
         plain: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -75,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(version());
 
   const [command = 'setup', ...rest] = positionals;
+  const badPackage = values['allow-remove'].find((name) => !/^[a-z0-9][a-z0-9+._-]*$/.test(name));
+  if (badPackage !== undefined) throw new InputError([`--allow-remove: ${JSON.stringify(badPackage)} is not a package name`]);
   if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
   const common = {
     answers: values.answers,
@@ -85,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     json: values.json,
     yes: values.yes,
     nameserver: values.nameserver,
+    allowRemove: values['allow-remove'],
   };
   const io = { out: (line: string) => void process.stdout.write(`${line}\n`), interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) };
   const extra = (allowed: number) => {

@@ -25,6 +25,8 @@ export interface CommonOptions {
   json: boolean;
   yes: boolean;
   nameserver: string[];
+  /** Installed packages the packages step may remove (--allow-remove NAME, repeatable). */
+  allowRemove?: string[];
 }
 
 export interface Target {

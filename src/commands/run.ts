@@ -55,7 +55,8 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
 }
 
 async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target): Promise<number> {
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId });
+  const removals = { allowed: opts.allowRemove ?? [], ask: io.interactive && !opts.yes };
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals });
   const steps = [...(opts.steps ?? STEPS)];
 
   if (opts.format === 'text' && !opts.plain && !opts.json && io.interactive) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });
@@ -129,7 +130,9 @@ async function ask(question: string): Promise<string> {
 }
 
 async function askConfirm(step: StepInfo, actions: PlannedAction[]): Promise<boolean> {
-  const what = actions.filter((a) => a.replaces || (a.action.type === 'service' && a.action.op === 'restart')).map((a) => a.describe);
+  const what = actions
+    .filter((a) => a.replaces || (a.action.type === 'service' && a.action.op === 'restart') || (a.action.type === 'packages' && a.action.removes?.length))
+    .map((a) => (a.action.type === 'packages' ? `REMOVE ${a.action.removes?.join(', ')}` : a.describe));
   const answer = await ask(`${step.title}: ${what.join('; ')}. Go ahead? [y/N] `);
   return answer === 'y' || answer === 'yes';
 }

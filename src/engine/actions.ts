@@ -23,9 +23,10 @@ export function describeAction(action: Action): string {
       return `write ${action.path} (${ownership(action)})`;
     case 'mkdir':
       return `create directory ${action.path} (${ownership(action)})`;
+    case 'packages':
+      return `run ${action.argv.join(' ')}${action.removes?.length ? ` (removes ${action.removes.join(', ')})` : ''}`;
     case 'run':
     case 'service':
-    case 'packages':
     case 'user':
       return `run ${action.argv.join(' ')}`;
     case 'generateKey':

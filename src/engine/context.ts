@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Answers } from '../answers/schema.js';
 import type { Host } from '../host/host.js';
 import type { Platform } from '../platform/types.js';
-import type { Context, DnsSettings, Facts, Mode } from './types.js';
+import type { Context, DnsSettings, Facts, Mode, RemovalPolicy } from './types.js';
 
 export interface ContextInit {
   answers: Answers;
@@ -13,6 +13,7 @@ export interface ContextInit {
   facts: Facts;
   runId?: string;
   dns?: DnsSettings;
+  removals?: RemovalPolicy;
 }
 
 export function createContext(init: ContextInit): Context {
@@ -21,5 +22,6 @@ export function createContext(init: ContextInit): Context {
     changed: new Set(),
     runId: init.runId ?? randomBytes(6).toString('hex'),
     dns: init.dns ?? { nameservers: [], offline: false },
+    removals: init.removals ?? { allowed: [], ask: false },
   };
 }

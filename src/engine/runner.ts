@@ -58,7 +58,9 @@ export async function verifyAll(steps: AnyStep[], ctx: Context): Promise<{ step:
 }
 
 function needsRestart(planned: PlannedAction[]): boolean {
-  return planned.some((p) => p.replaces || (p.action.type === 'service' && p.action.op === 'restart'));
+  return planned.some(
+    (p) => p.replaces || (p.action.type === 'service' && p.action.op === 'restart') || (p.action.type === 'packages' && Boolean(p.action.removes?.length)),
+  );
 }
 
 export async function runSteps(options: RunnerOptions): Promise<RunSummary> {

@@ -52,6 +52,8 @@ export interface ServiceAction {
 export interface PackagesAction {
   type: 'packages';
   names: string[];
+  /** Installed packages this install removes (a conflicting MTA): asked about, never implied by --yes. */
+  removes?: string[];
   argv: string[];
   env?: Record<string, string>;
   timeoutMs: number;
@@ -138,6 +140,15 @@ export interface Context {
   /** A token unique to this run (mail test subject); fixed in tests so snapshots are stable. */
   runId: string;
   dns: DnsSettings;
+  /** Installed packages an install may remove: those named with --allow-remove, or asked about. */
+  removals: RemovalPolicy;
+}
+
+export interface RemovalPolicy {
+  /** Named with --allow-remove NAME. */
+  allowed: string[];
+  /** A person is there to ask (a terminal, no --yes): the step may plan a removal and ask. */
+  ask: boolean;
 }
 
 export interface DnsSettings {

@@ -43,7 +43,7 @@ describe('mail-wizard plan --demo (piped)', () => {
   it('--platform debian plans with apt-get and the init scripts', async () => {
     const { code, stdout } = await cli(['plan', '--demo', '--platform', 'debian']);
     expect(code).toBe(0);
-    expect(stdout).toContain('run apt-get install -y --no-install-recommends opensmtpd');
+    expect(stdout).toContain('run apt-get install -y --no-install-recommends --no-remove opensmtpd');
     expect(stdout).toContain('write /etc/smtpd.conf (0644 root)');
   });
 
@@ -120,6 +120,7 @@ describe('bad input', () => {
     [['check', 'everything', '--demo'], 'check: unknown area "everything"'],
     [['check', 'dns', '--demo', '--nameserver', 'bad host'], '--nameserver bad host: "bad host" is neither an IP address nor a host name'],
     [['records', '--demo', '--format', 'bind'], '--format: "bind" is not zone, table or json'],
+    [['setup', '--demo', '--yes', '--allow-remove', 'exim4;rm'], '--allow-remove: "exim4;rm" is not a package name'],
   ])('%j → exit 2: %s', async (args, message) => {
     const { code, stderr } = await cli(args);
     expect(code).toBe(2);
