@@ -3,8 +3,9 @@
  * live in a table (nftables) or an anchor (pf) of their own; the system's firewall file gets one
  * marked block that loads them at boot. Loading is "confirm or revert": before the new rules go in,
  * a detached timer is armed that restores the previous ones; the timer is stopped only after the
- * loaded ruleset was read back and lets in every SSH port (this session's included). If the wizard
- * dies on the way (its session cut), the timer puts the old rules back.
+ * loaded ruleset was read back and lets in every SSH port (this session's included) and, in a
+ * terminal without --yes, the admin answered "keep" in time. If the wizard dies on the way (its
+ * session cut) or nobody answers, the timer puts the old rules back.
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { portsFromSshdConfig, portsFromSshdT, sessionSshPort } from '../src/platform/sshd.js';
@@ -27,6 +28,8 @@ import {
 
 /** How long a loaded ruleset stays without being confirmed before the previous one comes back. */
 export const REVERT_AFTER_SECONDS = 120;
+/** How long the admin has to say "keep": well before the timer fires, so a late yes cannot race it. */
+const KEEP_ASK_MS = 90_000;
 
 /** sshd's ports: what `sshd -T` says (else sshd_config's Port lines), and this session's port. */
 export async function sshPorts(ctx: Context): Promise<OpenPort[]> {
@@ -151,6 +154,13 @@ export const firewallStep: Step<FirewallProbe> = {
         { type: 'run', argv: platform.firewallLoad(load), timeoutMs: 30_000 },
         // Read the rules back from the kernel: every SSH port must be open before the timer stops.
         { type: 'run', argv: platform.firewallLoaded(probe.whole), timeoutMs: 30_000, expectOutput: loadedMarks(platform, ports) },
+        // In a terminal without --yes, the admin says whose connection still works; a cut session
+        // cannot answer, and then the timer brings the previous rules back.
+        {
+          type: 'confirm',
+          question: `The new firewall rules are loaded (SSH open on ${probe.ssh.map((p) => p.port).join(', ')}). Can you still reach this box (try a new SSH connection)? Keep them?`,
+          timeoutMs: KEEP_ASK_MS,
+        },
         disarmRevert(ctx),
       );
     }

@@ -632,6 +632,9 @@ case "$out" in *'tcp dport 143 accept'*) ;; *) echo 'missing: tcp dport 143 acce
 case "$out" in *'tcp dport 465 accept'*) ;; *) echo 'missing: tcp dport 465 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 587 accept'*) ;; *) echo 'missing: tcp dport 587 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 993 accept'*) ;; *) echo 'missing: tcp dport 993 accept' >&2; exit 1 ;; esac
+printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
+read -r answer
+[ "$answer" = y ] || exit 1
 sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/lib/mail-wizard/firewall-revert.nft.pid
 
 # == Services enabled and started

@@ -658,6 +658,9 @@ case "$out" in *'label "mail-wizard 143"'*) ;; *) echo 'missing: label "mail-wiz
 case "$out" in *'label "mail-wizard 465"'*) ;; *) echo 'missing: label "mail-wizard 465"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 587"'*) ;; *) echo 'missing: label "mail-wizard 587"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 993"'*) ;; *) echo 'missing: label "mail-wizard 993"' >&2; exit 1 ;; esac
+printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
+read -r answer
+[ "$answer" = y ] || exit 1
 sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/db/mail-wizard/pf-revert.conf.pid
 
 # == Services enabled and started

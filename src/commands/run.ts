@@ -76,6 +76,7 @@ async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: T
   const runner: RunnerOptions = { steps, ctx, listener: render };
   if (opts.mode !== 'dry-run') {
     runner.confirm = opts.yes ? async () => true : (step, actions) => askConfirm(step, actions);
+    if (!opts.yes) runner.keep = askKeep;
     if (io.interactive) runner.onFailure = askFailure;
   }
   const summary: RunSummary = await runSteps(runner);
@@ -107,6 +108,7 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
   if (opts.mode !== 'dry-run') {
     tui.confirm = ui.confirm;
     tui.onFailure = ui.onFailure;
+    if (!opts.yes) tui.keep = ui.keep;
   }
   let summary: RunSummary;
   try {
@@ -119,13 +121,26 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
   return exitCode(summary);
 }
 
-async function ask(question: string): Promise<string> {
+async function ask(question: string, signal?: AbortSignal): Promise<string> {
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    return (await rl.question(question)).trim().toLowerCase();
+    return (await rl.question(question, signal ? { signal } : {})).trim().toLowerCase();
   } finally {
     rl.close();
+  }
+}
+
+/** Keep what was just done? Only a "yes" typed in time keeps it (a cut session cannot type one). */
+async function askKeep(step: StepInfo, planned: PlannedAction): Promise<boolean> {
+  if (planned.action.type !== 'confirm') return true;
+  const { question, timeoutMs } = planned.action;
+  try {
+    const answer = await ask(`${step.title}: ${question} [y/N, ${Math.round(timeoutMs / 1000)} s] `, AbortSignal.timeout(timeoutMs));
+    return answer === 'y' || answer === 'yes';
+  } catch {
+    process.stdout.write('\n(no answer in time)\n');
+    return false;
   }
 }
 

@@ -33,6 +33,8 @@ export function describeAction(action: Action): string {
       return `generate a ${action.bits}-bit RSA key ${action.path} (${ownership(action)})${action.publicPath ? `, public half ${action.publicPath}` : ''}`;
     case 'selfSignedCert':
       return `create a self-signed certificate ${action.certPath} for ${[action.hostname, ...action.altNames].join(', ')} (${action.days} days)`;
+    case 'confirm':
+      return `ask: ${action.question} (${Math.round(action.timeoutMs / 1000)} s to answer)`;
     case 'manual':
       return `you: ${action.title}`;
   }
@@ -115,6 +117,9 @@ export async function applyAction(action: Action, host: Host, onOutput?: (chunk:
       return backup ? { ok: true, backup } : { ok: true };
     }
     case 'manual':
+      return { ok: true };
+    case 'confirm':
+      // The runner asks (it has the person); here, with nobody to ask, it is kept.
       return { ok: true };
   }
 }

@@ -17,6 +17,11 @@ export interface RunnerOptions {
   listener: Listener;
   /** Asked before a step replaces an existing file or restarts a service; false skips the step. */
   confirm?: (step: StepInfo, actions: PlannedAction[]) => Promise<boolean>;
+  /**
+   * Asked for a `confirm` action after what precedes it was applied: keep it? It must answer within
+   * the action's deadline (false when nobody answers). Without it (--yes, tests) the step keeps it.
+   */
+  keep?: (step: StepInfo, action: PlannedAction) => Promise<boolean>;
   /** Asked when a step fails; without it the run stops at the first failure. */
   onFailure?: (step: StepInfo, findings: Finding[]) => Promise<FailureChoice>;
   /** Aborted when the person asks to stop (q, Ctrl-C): no further step starts. */
@@ -165,9 +170,14 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
       let detail: string | undefined;
       let backup: string | undefined;
       try {
-        ({ ok, detail, backup } = await applyAction(p.action, ctx.host, (chunk) =>
-          listener({ type: 'action-output', step: si, index, chunk }),
-        ));
+        if (p.action.type === 'confirm' && options.keep) {
+          ok = await options.keep(si, p);
+          if (!ok) detail = `not kept: no "yes" within ${Math.round(p.action.timeoutMs / 1000)} s`;
+        } else {
+          ({ ok, detail, backup } = await applyAction(p.action, ctx.host, (chunk) =>
+            listener({ type: 'action-output', step: si, index, chunk }),
+          ));
+        }
       } catch (err) {
         detail = err instanceof Error ? err.message : String(err);
       }

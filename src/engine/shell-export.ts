@@ -98,6 +98,8 @@ export function actionToShell(action: Action): string[] {
         `chmod 0644 ${shQuote(action.certPath)}`,
       ];
     }
+    case 'confirm':
+      return [`printf '%s [y/N] ' ${shQuote(action.question)}`, 'read -r answer', '[ "$answer" = y ] || exit 1'];
     case 'manual':
       return [`# YOU: ${action.title}`, ...action.lines.map((l) => `#   ${l}`)];
   }

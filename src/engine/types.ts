@@ -85,6 +85,16 @@ export interface CertAction {
   days: number;
 }
 
+/**
+ * Ask the admin to keep what was just done, within a deadline ("confirm or revert": a firewall that
+ * may have cut the admin's way in). No answer in time, or "no", fails the step; --yes keeps it.
+ */
+export interface ConfirmAction {
+  type: 'confirm';
+  question: string;
+  timeoutMs: number;
+}
+
 /** Something only the admin can do elsewhere (publish DNS records, ask for a PTR). */
 export interface ManualAction {
   type: 'manual';
@@ -101,6 +111,7 @@ export type Action =
   | UserAction
   | KeyAction
   | CertAction
+  | ConfirmAction
   | ManualAction;
 
 export interface Plan {

@@ -80,6 +80,25 @@ describe.skipIf(skip)('the firewall on a lived-in box', () => {
     expect(again.filter((a) => a.type === 'writeFile').map((a) => a.type === 'writeFile' && a.path)).toEqual([ctx.platform.paths.firewallRevert]);
   });
 
+  it('in a terminal, "no" (or no answer) to keeping the new rules fails the step and leaves the timer armed', async () => {
+    const asked: string[] = [];
+    const summary = await runSteps({
+      steps: [firewallStep],
+      ctx,
+      listener: () => undefined,
+      keep: async (_step, planned) => {
+        asked.push(planned.describe);
+        return false;
+      },
+    });
+    expect(summary.results.map((r) => r.status)).toEqual(['failed']);
+    expect(asked).toEqual([expect.stringMatching(/^ask: The new firewall rules are loaded \(SSH open on 2222\)\. .* Keep them\? \(90 s to answer\)$/)]);
+    // The timer still runs: it will load the previous rules (here: no table of ours at all).
+    const pid = Number(await fs.readFile(`${ctx.platform.paths.firewallRevert}.pid`, 'utf8'));
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(await fs.readFile(ctx.platform.paths.firewallRevert, 'utf8')).toBe('table inet mail_wizard\ndelete table inet mail_wizard\n');
+  });
+
   it('opens the port of the SSH session the wizard runs in', async () => {
     vi.stubEnv('SSH_CONNECTION', '198.51.100.10 50000 198.51.100.25 2022');
     try {

@@ -10,7 +10,10 @@ import type { StepView } from './store.js';
 import { plural } from './text.js';
 
 const risky = (p: PlannedAction) =>
-  p.replaces === true || (p.action.type === 'service' && p.action.op === 'restart') || (p.action.type === 'packages' && Boolean(p.action.removes?.length));
+  p.replaces === true ||
+  (p.action.type === 'service' && p.action.op === 'restart') ||
+  (p.action.type === 'packages' && Boolean(p.action.removes?.length)) ||
+  p.action.type === 'confirm';
 
 export function confirmLines(step: StepView, actions: readonly PlannedAction[]): Line[] {
   const out: Line[] = [{ label: '? ', labelTone: 'accent', text: `${step.info.title}: go ahead?`, bold: true }, { text: 'This step will:' }];
@@ -18,6 +21,7 @@ export function confirmLines(step: StepView, actions: readonly PlannedAction[]):
     const a = p.action;
     if (a.type === 'writeFile') out.push({ indent: 2, label: '• ', text: `replace ${a.path} (the current file is backed up first)`, wrap: true });
     else if (a.type === 'service') out.push({ indent: 2, label: '• ', text: `restart ${a.name}: ${a.argv.join(' ')}`, wrap: true });
+    else if (a.type === 'confirm') out.push({ indent: 2, label: '• ', text: `${a.question} (no answer within ${Math.round(a.timeoutMs / 1000)} s counts as no)`, tone: 'warn', wrap: true });
     else if (a.type === 'packages') out.push({ indent: 2, label: '• ', text: `REMOVE ${a.removes?.join(', ')} (installing ${a.names.join(', ')} requires it)`, tone: 'warn', wrap: true });
   }
   const others = actions.length - actions.filter(risky).length;

@@ -53,6 +53,8 @@ export interface InkUiOptions {
 export interface InkUi {
   listener: Listener;
   confirm: NonNullable<RunnerOptions['confirm']>;
+  /** Keep what a step just did? No key within the action's deadline answers no. */
+  keep: NonNullable<RunnerOptions['keep']>;
   onFailure: NonNullable<RunnerOptions['onFailure']>;
   /** Aborted when the person asks to stop (q or Ctrl-C while a step runs, quit at a prompt). */
   signal: AbortSignal;
@@ -165,6 +167,16 @@ export function startInkUi(options: InkUiOptions): InkUi {
       // No keys to read (stdin is not a terminal): never replace or restart unasked.
       if (store.getState().stopping || !canAsk) return false;
       return (await ask({ kind: 'confirm', stepId: step.id, actions })) === 'yes';
+    },
+    async keep(step, planned) {
+      if (options.yes) return true;
+      if (store.getState().stopping || !canAsk || planned.action.type !== 'confirm') return false;
+      const timer = setTimeout(() => controls.answer('no'), planned.action.timeoutMs);
+      try {
+        return (await ask({ kind: 'confirm', stepId: step.id, actions: [planned] })) === 'yes';
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async onFailure(step, findings): Promise<FailureChoice> {
       if (store.getState().stopping || !canAsk) return 'quit';
