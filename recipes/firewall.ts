@@ -55,24 +55,26 @@ interface FirewallProbe {
   files: FileState[];
   /** The loaded mail rules now (null: none loaded). */
   loaded: string | null;
-  /** The system's firewall file as it is now. */
+  /** The system's firewall file as it is now, and its mode (a file of the admin's keeps it). */
   mainNow: string | null;
+  mainMode: number | null;
   /** Debian with systemd: whether nftables.service loads the rules at boot (null: not applicable). */
   bootEnabled: boolean | null;
 }
 
-function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'whole' | 'mainNow'>): ManagedFile[] {
+function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'whole' | 'mainNow' | 'mainMode'>): ManagedFile[] {
   const { platform } = ctx;
+  const shared = (mode: number) => probe.mainMode ?? mode;
   if (platform.name === 'openbsd') {
     if (probe.whole) return [{ path: platform.paths.firewallConf, content: renderPfWhole(ctx, probe.ssh), mode: 0o600, owner: 'root' }];
     return [
       { path: platform.paths.firewallRules, content: renderPfAnchor(ctx, probe.ssh), mode: 0o600, owner: 'root' },
-      { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform)), mode: 0o600, owner: 'root' },
+      { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform)), mode: shared(0o600), owner: 'root' },
     ];
   }
   return [
     { path: platform.paths.firewallRules, content: renderNftRules(ctx, probe.ssh), mode: 0o644, owner: 'root' },
-    { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform), '#!/usr/sbin/nft -f'), mode: 0o755, owner: 'root' },
+    { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform), '#!/usr/sbin/nft -f'), mode: shared(0o755), owner: 'root' },
   ];
 }
 
@@ -89,11 +91,12 @@ async function probeFirewall(ctx: Context): Promise<FirewallProbe> {
   const ssh = await sshPorts(ctx);
   const mainNow = await ctx.host.readFile(ctx.platform.paths.firewallConf);
   const whole = ctx.platform.name === 'openbsd' && pfConfIsOurs(mainNow, ctx.platform);
-  const files = await probeFiles(ctx, rulesFiles(ctx, { ssh, whole, mainNow }));
+  const mainMode = whole || mainNow === null ? null : ((await ctx.host.stat(ctx.platform.paths.firewallConf))?.mode ?? null);
+  const files = await probeFiles(ctx, rulesFiles(ctx, { ssh, whole, mainNow, mainMode }));
   const loaded = await listLoaded(ctx, whole);
   const boot = bootCheck(ctx);
   const bootEnabled = boot ? (await ctx.host.run(boot, { timeoutMs: 20_000, readOnly: true })).exitCode === 0 : null;
-  return { ssh, whole, files, loaded, mainNow, bootEnabled };
+  return { ssh, whole, files, loaded, mainNow, mainMode, bootEnabled };
 }
 
 function missingMarks(loaded: string | null, marks: string[]): string[] {

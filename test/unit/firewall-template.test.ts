@@ -1,0 +1,77 @@
+/** The firewall's pure parts: sshd's ports, the marked block in a shared file, the stock pf.conf. */
+import { describe, expect, it } from 'vitest';
+import { firewallBlock, hasBlock, openPorts, pfConfIsOurs, renderNftRevert, withBlock } from '../../recipes/templates/firewall.js';
+import { DEMO_ANSWERS } from '../../src/answers/demo.js';
+import { debian } from '../../src/platform/debian.js';
+import { openbsd } from '../../src/platform/openbsd.js';
+import { portsFromSshdConfig, portsFromSshdT, sessionSshPort } from '../../src/platform/sshd.js';
+
+// OpenBSD's stock /etc/pf.conf ($OpenBSD: pf.conf,v 1.55 2017/12/03 20:40:04 sthen Exp $).
+const STOCK_PF = `#\t$OpenBSD: pf.conf,v 1.55 2017/12/03 20:40:04 sthen Exp $
+#
+# See pf.conf(5) and /etc/examples/pf.conf
+
+set skip on lo
+
+block return\t# block stateless traffic
+pass\t\t# establish keep-state
+
+# By default, do not permit remote connections to X11
+block return in on ! lo0 proto tcp to port 6000:6010
+
+# Port build user does not need network
+block return out log proto {tcp udp} user _pbuild
+`;
+
+describe('sshd ports', () => {
+  it('from sshd -T: port lines and listen addresses with a port', () => {
+    const t = 'port 22\nport 2222\naddressfamily any\nlistenaddress [::]:2222\nlistenaddress 0.0.0.0:2200\npermitrootlogin without-password\n';
+    expect(portsFromSshdT(t)).toEqual([22, 2222, 2200]);
+  });
+  it('from sshd_config: Port lines before the first Match, comments ignored, junk refused', () => {
+    expect(portsFromSshdConfig('#Port 22\nPort 2222\nport=2022\nPort 99999\nMatch User x\n Port 1\n')).toEqual([2222, 2022]);
+  });
+  it('from SSH_CONNECTION: the server-side port, or nothing', () => {
+    expect(sessionSshPort({ SSH_CONNECTION: '203.0.113.9 51234 198.51.100.25 2222' })).toBe(2222);
+    expect(sessionSshPort({})).toBeNull();
+    expect(sessionSshPort({ SSH_CONNECTION: 'garbage' })).toBeNull();
+  });
+  it('SSH ports join the mail ports once each, sorted', () => {
+    const ports = openPorts({ answers: { ...DEMO_ANSWERS, tls: { mode: 'self-signed' } } }, [{ port: 2222, why: 'a' }, { port: 25, why: 'b' }]).map((p) => p.port);
+    expect(ports).toEqual([25, 143, 465, 587, 993, 2222]);
+  });
+});
+
+describe('the marked block in a shared firewall file', () => {
+  const block = firewallBlock(debian);
+  it('is appended once, then replaced in place; every other line stays', () => {
+    const admin = '#!/usr/sbin/nft -f\nflush ruleset\ntable inet filter {\n}\n';
+    const once = withBlock(admin, block);
+    expect(once.startsWith(admin)).toBe(true);
+    expect(hasBlock(once, block)).toBe(true);
+    expect(withBlock(once, block)).toBe(once);
+    const changed = withBlock(once.replace('include', 'include-old'), block);
+    expect(changed).toBe(once);
+    const lines = `${once}# the admin's line after ours\n`;
+    expect(withBlock(lines, block)).toBe(lines);
+  });
+  it('OpenBSD: an anchor and a load anchor line (pf.conf(5), ANCHORS)', () => {
+    expect(firewallBlock(openbsd).split('\n').slice(1, 3)).toEqual(['anchor "mail-wizard"', 'load anchor "mail-wizard" from "/etc/pf.mail-wizard.conf"']);
+  });
+});
+
+describe('pf.conf: ours to replace only when stock', () => {
+  it('the stock file (and a missing one) may be replaced; any change makes it the admin\'s', () => {
+    expect(pfConfIsOurs(STOCK_PF, openbsd)).toBe(true);
+    expect(pfConfIsOurs(null, openbsd)).toBe(true);
+    expect(pfConfIsOurs(STOCK_PF.replace('pass\t\t#', 'pass in on egress proto tcp to port 8080\npass\t\t#'), openbsd)).toBe(false);
+    expect(pfConfIsOurs(`${STOCK_PF}anchor "relayd/*"\n`, openbsd)).toBe(false);
+  });
+});
+
+describe('the revert file', () => {
+  it('puts the previous table back, or removes ours when there was none', () => {
+    expect(renderNftRevert(null)).toBe('table inet mail_wizard\ndelete table inet mail_wizard\n');
+    expect(renderNftRevert('table inet mail_wizard {\n}\n')).toBe('table inet mail_wizard\ndelete table inet mail_wizard\ntable inet mail_wizard {\n}\n');
+  });
+});
