@@ -40,14 +40,14 @@ export const debian: Platform = {
     // policy 11.6; portable smtpd reads it before gethostname(): usr.sbin/smtpd/util.c getmailname).
     hostnameFile: '/etc/hostname',
     mailname: '/etc/mailname',
-    // nftables.service loads /etc/nftables.conf at boot; our table is a file of ours it includes.
     firewallConf: '/etc/nftables.conf',
-    firewallRules: '/etc/nftables.mail-wizard.conf',
-    firewallRevert: '/var/lib/mail-wizard/firewall-revert.nft',
-    sshdConfig: '/etc/ssh/sshd_config',
     acmeClientConf: '/etc/letsencrypt/cli.ini',
     httpdConf: '',
     acmeChallengeDir: '/var/www/acme',
+    // nftables.service loads /etc/nftables.conf at boot; our table is a file of ours it includes.
+    firewallRules: '/etc/nftables.mail-wizard.conf',
+    firewallRevert: '/var/lib/mail-wizard/firewall-revert.nft',
+    sshdConfig: '/etc/ssh/sshd_config',
   },
   users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', learn: '_spamlearn', root: 'root', wheel: 'root' },
   services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },

@@ -65,16 +65,17 @@ export const openbsd: Platform = {
     mailname: '',
     // pf.conf(5), src: etc/pf.conf
     firewallConf: '/etc/pf.conf',
-    // pf.conf(5), ANCHORS: `anchor NAME` + `load anchor NAME from FILE` (openbsd/src share/man/man5/pf.conf.5).
-    firewallRules: '/etc/pf.mail-wizard.conf',
-    firewallRevert: '/var/db/mail-wizard/pf-revert.conf',
-    sshdConfig: '/etc/ssh/sshd_config',
     // acme-client(1) (src: usr.sbin/acme-client, default configuration file)
     acmeClientConf: '/etc/acme-client.conf',
     // httpd.conf(5) (src: usr.sbin/httpd/httpd.h CONF_FILE)
     httpdConf: '/etc/httpd.conf',
     // acme-client(1)'s example (challengedir "/var/www/acme"); httpd serves it from its /var/www chroot
     acmeChallengeDir: '/var/www/acme',
+    // pf.conf(5), ANCHORS: `anchor NAME` + `load anchor NAME from FILE` (src: share/man/man5/pf.conf.5).
+    firewallRules: '/etc/pf.mail-wizard.conf',
+    firewallRevert: '/var/db/mail-wizard/pf-revert.conf',
+    // sshd(8), sshd_config(5)
+    sshdConfig: '/etc/ssh/sshd_config',
   },
   // ports: mail/rspamd/Makefile (-DRSPAMD_USER=_rspamd); src: etc/group (root's group is wheel);
   // _smtpd: SMTPD_USER in src: usr.sbin/smtpd/smtpd.h; _redis: daemon_user in databases/redis/bsd/pkg/redis.rc.

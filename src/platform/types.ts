@@ -44,16 +44,16 @@ export interface Paths {
    * on OpenBSD, whose smtpd's /etc/mail/mailname is the admin's (the host name step warns on it).
    */
   mailname: string;
-  /** The system's firewall file (loaded at boot): shared, we own one marked block of it. */
   firewallConf: string;
-  /** Our own rules: the nftables table, or the pf anchor (the whole ruleset when pf.conf was stock). */
+  acmeClientConf: string;
+  httpdConf: string;
+  acmeChallengeDir: string;
+  // firewallConf (loaded at boot) is shared: we own one marked block of it, unless it is stock pf.conf.
+  /** Our own rules: the nftables table, or the pf anchor's rules. */
   firewallRules: string;
   /** The rules to go back to when a new ruleset is not confirmed in time ("confirm or revert"). */
   firewallRevert: string;
   sshdConfig: string;
-  acmeClientConf: string;
-  httpdConf: string;
-  acmeChallengeDir: string;
 }
 
 /** Programs the recipes run, by role (absolute where the platform's PATH for root may lack them). */
