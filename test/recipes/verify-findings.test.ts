@@ -179,7 +179,7 @@ describe.skipIf(skip)('recipe verifications pass when right and fail, with evide
       status: 'fail',
       summary: expect.stringContaining('missing packages: mail-wizard-no-such-package'),
     });
-  });
+  }, 60_000); // the probe also asks apt-get -s what the install would remove
 
   it('users.exist (this machine\'s accounts)', async () => {
     expect((await status(usersStep, box.ctx('setup', { users: ['daemon'], postmaster: 'daemon' }), 'users.exist')).status).toBe('pass');
