@@ -13,8 +13,7 @@ import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } 
 import { runToolCheck } from './lib/tool-check.js';
 import {
   DEFAULT_SSH,
-  firewallBlock,
-  hasBlock,
+  hasFirewallBlock,
   loadedMarks,
   openPorts,
   pfConfIsOurs,
@@ -22,7 +21,7 @@ import {
   renderNftRules,
   renderPfAnchor,
   renderPfWhole,
-  withBlock,
+  withFirewallBlock,
   type OpenPort,
 } from './templates/firewall.js';
 
@@ -69,12 +68,12 @@ function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'whole' | '
     if (probe.whole) return [{ path: platform.paths.firewallConf, content: renderPfWhole(ctx, probe.ssh), mode: 0o600, owner: 'root' }];
     return [
       { path: platform.paths.firewallRules, content: renderPfAnchor(ctx, probe.ssh), mode: 0o600, owner: 'root' },
-      { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform)), mode: shared(0o600), owner: 'root' },
+      { path: platform.paths.firewallConf, content: withFirewallBlock(platform, probe.mainNow), mode: shared(0o600), owner: 'root', shared: true },
     ];
   }
   return [
     { path: platform.paths.firewallRules, content: renderNftRules(ctx, probe.ssh), mode: 0o644, owner: 'root' },
-    { path: platform.paths.firewallConf, content: withBlock(probe.mainNow, firewallBlock(platform), '#!/usr/sbin/nft -f'), mode: shared(0o755), owner: 'root' },
+    { path: platform.paths.firewallConf, content: withFirewallBlock(platform, probe.mainNow), mode: shared(0o755), owner: 'root', shared: true },
   ];
 }
 
@@ -178,9 +177,8 @@ export const firewallStep: Step<FirewallProbe> = {
     const probe = await probeFirewall(ctx);
     const findings: Finding[] = await verifyFiles(ctx, 'firewall.files', rulesFiles(ctx, probe).filter((f) => f.path !== platform.paths.firewallConf || probe.whole));
     if (!probe.whole) {
-      const block = firewallBlock(platform);
       findings.push(
-        hasBlock(probe.mainNow, block)
+        hasFirewallBlock(platform, probe.mainNow)
           ? { status: 'pass', check: 'firewall.include', summary: `${platform.paths.firewallConf} loads ${platform.paths.firewallRules}` }
           : {
               status: 'fail',

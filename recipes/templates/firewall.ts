@@ -9,6 +9,7 @@
  *     `anchor NAME` + `load anchor NAME from FILE`), added as a marked block at the end of the
  *     admin's pf.conf. Only a stock pf.conf (which passes everything) is replaced as a whole.
  */
+import { insideBlock, withBlock, type BlockSpec } from '../lib/marked-block.js';
 import { header, type TemplateInput } from './input.js';
 import type { Platform } from '../../src/platform/types.js';
 
@@ -159,31 +160,25 @@ ${pfPassRules(ports)}
 `;
 }
 
-// --- A marked block in a file that is not only ours ---------------------------------------------
+// --- The block of ours in the system's firewall file -------------------------------------------
 
-const BEGIN = '# BEGIN mail-wizard';
-const END = '# END mail-wizard';
-
-/** The block that makes the system's firewall file load our rules. */
-export function firewallBlock(platform: Pick<Platform, 'name' | 'paths'>): string {
-  const body =
-    platform.name === 'openbsd'
-      ? [`anchor "${PF_ANCHOR}"`, `load anchor "${PF_ANCHOR}" from "${platform.paths.firewallRules}"`]
-      : [`include "${platform.paths.firewallRules}"`];
-  return [`${BEGIN}: the mail server's rules (kept in ${platform.paths.firewallRules}); the rest of this file is yours`, ...body, END].join('\n');
+/** The block that makes the system's firewall file load our rules (a marked block: marked-block.ts). */
+export function firewallBlock(platform: Pick<Platform, 'name' | 'paths'>): BlockSpec {
+  return {
+    what: `the mail server's rules (kept in ${platform.paths.firewallRules}); the rest of this file is yours`,
+    lines:
+      platform.name === 'openbsd'
+        ? [`anchor "${PF_ANCHOR}"`, `load anchor "${PF_ANCHOR}" from "${platform.paths.firewallRules}"`]
+        : [`include "${platform.paths.firewallRules}"`],
+  };
 }
 
-/** `current` with our block replaced (or appended); every other line stays as it was. */
-export function withBlock(current: string | null, block: string, firstLine = ''): string {
-  if (current === null || current.trim() === '') return `${firstLine ? `${firstLine}\n\n` : ''}${block}\n`;
-  const lines = current.split('\n');
-  const start = lines.findIndex((l) => l.startsWith(BEGIN));
-  const end = start < 0 ? -1 : lines.findIndex((l, i) => i > start && l.startsWith(END));
-  if (start >= 0 && end > start) return [...lines.slice(0, start), block, ...lines.slice(end + 1)].join('\n');
-  return `${current.endsWith('\n') ? current : `${current}\n`}\n${block}\n`;
+/** The system's firewall file with our block in it; a missing nftables.conf starts as a script of nft. */
+export function withFirewallBlock(platform: Pick<Platform, 'name' | 'paths'>, current: string | null): string {
+  return withBlock(current ?? (platform.name === 'debian' ? '#!/usr/sbin/nft -f\n' : null), firewallBlock(platform));
 }
 
 /** Whether `current` holds our block exactly as wanted. */
-export function hasBlock(current: string | null, block: string): boolean {
-  return current !== null && current.includes(block);
+export function hasFirewallBlock(platform: Pick<Platform, 'name' | 'paths'>, current: string | null): boolean {
+  return insideBlock(current)?.join('\n') === firewallBlock(platform).lines.join('\n');
 }

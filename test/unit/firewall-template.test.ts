@@ -1,6 +1,6 @@
 /** The firewall's pure parts: sshd's ports, the marked block in a shared file, the stock pf.conf. */
 import { describe, expect, it } from 'vitest';
-import { firewallBlock, hasBlock, openPorts, pfConfIsOurs, renderNftRevert, withBlock } from '../../recipes/templates/firewall.js';
+import { firewallBlock, hasFirewallBlock, openPorts, pfConfIsOurs, renderNftRevert, withFirewallBlock } from '../../recipes/templates/firewall.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { debian } from '../../src/platform/debian.js';
 import { openbsd } from '../../src/platform/openbsd.js';
@@ -43,20 +43,25 @@ describe('sshd ports', () => {
 });
 
 describe('the marked block in a shared firewall file', () => {
-  const block = firewallBlock(debian);
   it('is appended once, then replaced in place; every other line stays', () => {
     const admin = '#!/usr/sbin/nft -f\nflush ruleset\ntable inet filter {\n}\n';
-    const once = withBlock(admin, block);
+    const once = withFirewallBlock(debian, admin);
     expect(once.startsWith(admin)).toBe(true);
-    expect(hasBlock(once, block)).toBe(true);
-    expect(withBlock(once, block)).toBe(once);
-    const changed = withBlock(once.replace('include', 'include-old'), block);
-    expect(changed).toBe(once);
-    const lines = `${once}# the admin's line after ours\n`;
-    expect(withBlock(lines, block)).toBe(lines);
+    expect(once).toContain('\n# BEGIN mail-wizard: ');
+    expect(hasFirewallBlock(debian, once)).toBe(true);
+    expect(hasFirewallBlock(debian, admin)).toBe(false);
+    expect(withFirewallBlock(debian, once)).toBe(once);
+    const edited = once.replace('include', 'include-old');
+    expect(hasFirewallBlock(debian, edited)).toBe(false);
+    expect(withFirewallBlock(debian, edited)).toBe(once);
+    const after = `${once}# the admin's line after ours\n`;
+    expect(withFirewallBlock(debian, after)).toBe(after);
+  });
+  it('a missing nftables.conf starts as an nft script', () => {
+    expect(withFirewallBlock(debian, null)).toMatch(/^#!\/usr\/sbin\/nft -f\n\n# BEGIN mail-wizard: .*\ninclude "\/etc\/nftables\.mail-wizard\.conf"\n# END mail-wizard\n$/);
   });
   it('OpenBSD: an anchor and a load anchor line (pf.conf(5), ANCHORS)', () => {
-    expect(firewallBlock(openbsd).split('\n').slice(1, 3)).toEqual(['anchor "mail-wizard"', 'load anchor "mail-wizard" from "/etc/pf.mail-wizard.conf"']);
+    expect(firewallBlock(openbsd).lines).toEqual(['anchor "mail-wizard"', 'load anchor "mail-wizard" from "/etc/pf.mail-wizard.conf"']);
   });
 });
 
