@@ -8,6 +8,7 @@
  * session cut) or nobody answers, the timer puts the old rules back.
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
+import { listenersFromNetstat, listenersFromSs } from '../src/platform/listeners.js';
 import { portsFromSshdConfig, portsFromSshdT, sessionSshPort } from '../src/platform/sshd.js';
 import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
 import { runToolCheck } from './lib/tool-check.js';
@@ -47,8 +48,24 @@ export async function sshPorts(ctx: Context): Promise<OpenPort[]> {
   return found.length ? found : DEFAULT_SSH;
 }
 
+/**
+ * TCP services listening on a public address now (a website, a VPN's web panel): they stay
+ * reachable, as they were before. Our table's accept cannot undo another table's drop, so a port
+ * the admin closed elsewhere stays closed.
+ */
+export async function listeningPorts(ctx: Context): Promise<OpenPort[]> {
+  const debian = ctx.platform.name === 'debian';
+  const argv = debian ? ['ss', '-Hltnp'] : ['netstat', '-an', '-p', 'tcp'];
+  const r = await ctx.host.run(argv, { timeoutMs: 20_000, readOnly: true });
+  if (r.exitCode !== 0) return [];
+  const found = debian ? listenersFromSs(r.stdout) : listenersFromNetstat(r.stdout);
+  return found.map((l) => ({ port: l.port, why: `listening now${l.program ? ` (${l.program})` : ''}: kept reachable` }));
+}
+
 interface FirewallProbe {
   ssh: OpenPort[];
+  /** Other services listening on a public address now: kept reachable (not required by verify). */
+  listening: OpenPort[];
   /** pf.conf is stock (or ours): the rules are the whole pf.conf, not an anchor. */
   whole: boolean;
   files: FileState[];
@@ -61,18 +78,18 @@ interface FirewallProbe {
   bootEnabled: boolean | null;
 }
 
-function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'whole' | 'mainNow' | 'mainMode'>): ManagedFile[] {
+function rulesFiles(ctx: Context, probe: Pick<FirewallProbe, 'ssh' | 'listening' | 'whole' | 'mainNow' | 'mainMode'>): ManagedFile[] {
   const { platform } = ctx;
   const shared = (mode: number) => probe.mainMode ?? mode;
   if (platform.name === 'openbsd') {
-    if (probe.whole) return [{ path: platform.paths.firewallConf, content: renderPfWhole(ctx, probe.ssh), mode: 0o600, owner: 'root' }];
+    if (probe.whole) return [{ path: platform.paths.firewallConf, content: renderPfWhole(ctx, probe.ssh, probe.listening), mode: 0o600, owner: 'root' }];
     return [
-      { path: platform.paths.firewallRules, content: renderPfAnchor(ctx, probe.ssh), mode: 0o600, owner: 'root' },
+      { path: platform.paths.firewallRules, content: renderPfAnchor(ctx, probe.ssh, probe.listening), mode: 0o600, owner: 'root' },
       { path: platform.paths.firewallConf, content: withFirewallBlock(platform, probe.mainNow), mode: shared(0o600), owner: 'root', shared: true },
     ];
   }
   return [
-    { path: platform.paths.firewallRules, content: renderNftRules(ctx, probe.ssh), mode: 0o644, owner: 'root' },
+    { path: platform.paths.firewallRules, content: renderNftRules(ctx, probe.ssh, probe.listening), mode: 0o644, owner: 'root' },
     { path: platform.paths.firewallConf, content: withFirewallBlock(platform, probe.mainNow), mode: shared(0o755), owner: 'root', shared: true },
   ];
 }
@@ -88,14 +105,15 @@ function bootCheck(ctx: Context): string[] | null {
 
 async function probeFirewall(ctx: Context): Promise<FirewallProbe> {
   const ssh = await sshPorts(ctx);
+  const listening = await listeningPorts(ctx);
   const mainNow = await ctx.host.readFile(ctx.platform.paths.firewallConf);
   const whole = ctx.platform.name === 'openbsd' && pfConfIsOurs(mainNow, ctx.platform);
   const mainMode = whole || mainNow === null ? null : ((await ctx.host.stat(ctx.platform.paths.firewallConf))?.mode ?? null);
-  const files = await probeFiles(ctx, rulesFiles(ctx, { ssh, whole, mainNow, mainMode }));
+  const files = await probeFiles(ctx, rulesFiles(ctx, { ssh, listening, whole, mainNow, mainMode }));
   const loaded = await listLoaded(ctx, whole);
   const boot = bootCheck(ctx);
   const bootEnabled = boot ? (await ctx.host.run(boot, { timeoutMs: 20_000, readOnly: true })).exitCode === 0 : null;
-  return { ssh, whole, files, loaded, mainNow, mainMode, bootEnabled };
+  return { ssh, listening, whole, files, loaded, mainNow, mainMode, bootEnabled };
 }
 
 function missingMarks(loaded: string | null, marks: string[]): string[] {
@@ -139,7 +157,9 @@ export const firewallStep: Step<FirewallProbe> = {
   probe: probeFirewall,
   plan(ctx, probe) {
     const { platform } = ctx;
+    // What must be open (SSH, mail), and what is loaded (those and the services kept reachable).
     const ports = openPorts(ctx, probe.ssh);
+    const all = openPorts(ctx, probe.ssh, probe.listening);
     const writes = planFiles(probe.files);
     const notLoaded = missingMarks(probe.loaded, loadedMarks(platform, ports)).length > 0;
     const actions: Action[] = [];
@@ -155,7 +175,7 @@ export const firewallStep: Step<FirewallProbe> = {
         armRevert(ctx),
         { type: 'run', argv: platform.firewallLoad(load), timeoutMs: 30_000 },
         // Read the rules back from the kernel: every SSH port must be open before the timer stops.
-        { type: 'run', argv: platform.firewallLoaded(probe.whole), timeoutMs: 30_000, expectOutput: loadedMarks(platform, ports) },
+        { type: 'run', argv: platform.firewallLoaded(probe.whole), timeoutMs: 30_000, expectOutput: loadedMarks(platform, all) },
         // In a terminal without --yes, the admin says whose connection still works; a cut session
         // cannot answer, and then the timer brings the previous rules back.
         {

@@ -24,7 +24,11 @@ export const PF_ANCHOR = 'mail-wizard';
 /** SSH when nothing better is known: sshd's default port. */
 export const DEFAULT_SSH: OpenPort[] = [{ port: 22, why: 'SSH, so you keep your way in' }];
 
-export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: OpenPort[] = DEFAULT_SSH): OpenPort[] {
+/**
+ * SSH, the mail ports, then `kept` (other services that listen on a public address now); a port
+ * is listed once, with the first reason that names it.
+ */
+export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): OpenPort[] {
   const ports: OpenPort[] = [
     ...ssh,
     { port: 25, why: 'SMTP from other mail servers' },
@@ -34,6 +38,7 @@ export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: Open
     { port: 993, why: 'IMAP over TLS' },
   ];
   if (answers.tls.mode === 'acme') ports.push({ port: 80, why: 'HTTP, for ACME certificate challenges' });
+  ports.push(...kept);
   const seen = new Set<number>();
   return ports.filter((p) => !seen.has(p.port) && seen.add(p.port)).sort((a, b) => a.port - b.port);
 }
@@ -55,8 +60,8 @@ export function loadedMarks(platform: Pick<Platform, 'name'>, ports: OpenPort[])
  * (so the delete cannot fail), the second deletes it, the rest defines it anew; `nft -f` applies
  * the three as one transaction. No other table is named, so none is touched.
  */
-export function renderNftRules(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH): string {
-  const ports = openPorts(input, ssh);
+export function renderNftRules(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): string {
+  const ports = openPorts(input, ssh, kept);
   const rules = ports.map((p) => `    tcp dport ${p.port} accept`).join('\n');
   return `#!/usr/sbin/nft -f
 ${header(input.platform.paths.firewallRules, `the mail server's nftables table (${NFT_TABLE})`)}
@@ -124,8 +129,8 @@ function pfPassRules(ports: OpenPort[]): string {
 }
 
 /** The whole pf.conf, for a box whose pf.conf was the stock one: block in, pass what mail needs. */
-export function renderPfWhole(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH): string {
-  const ports = openPorts(input, ssh);
+export function renderPfWhole(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): string {
+  const ports = openPorts(input, ssh, kept);
   return `${header(input.platform.paths.firewallConf, 'pf rules for a mail server')}
 # It replaced the stock pf.conf (which passed everything). The stock file's own rules are kept.
 #
@@ -147,8 +152,8 @@ block return out log proto {tcp udp} user _pbuild
 }
 
 /** The anchor's rules, for a pf.conf of the admin's: it only opens, the admin's policy decides the rest. */
-export function renderPfAnchor(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH): string {
-  const ports = openPorts(input, ssh);
+export function renderPfAnchor(input: TemplateInput, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): string {
+  const ports = openPorts(input, ssh, kept);
   return `${header(input.platform.paths.firewallRules, `pf rules of the anchor "${PF_ANCHOR}"`)}
 # Loaded by the "${PF_ANCHOR}" block at the end of ${input.platform.paths.firewallConf}: the anchor
 # comes last, so these passes win over an earlier block (pf: the last matching rule decides).

@@ -2,8 +2,9 @@
  * A box that already has a life, in a trixie test host: sshd on port 2222 (not 22), an nftables
  * table of the admin's, the admin's own /etc/aliases and /etc/hosts lines. The admin runs the
  * wizard the way a real one does, in an SSH session from another machine. After setup: that
- * session was not cut, a NEW SSH connection to 2222 works, the admin's table and lines are still
- * there, and mail from outside reaches alice.
+ * session was not cut, a NEW SSH connection to 2222 works, a service that listened before (the
+ * admin's website) is still reachable, the admin's table and lines are still there, and mail from
+ * outside reaches alice.
  * Then, on a second box whose admin runs another MTA (a package that conflicts with opensmtpd as
  * exim4 does): the packages step stops naming it, and goes ahead with --allow-remove.
  */
@@ -61,6 +62,9 @@ describe.skipIf(problem !== null)('a lived-in box: sshd on 2222, an admin firewa
     await publishDns(host, DOMAIN, '', 1);
     await startAdminSshd(host);
     ok(await host.exec(['nft', '-f', '-'], { input: ADMIN_TABLE }));
+    // The admin's website (a listener on 8443 stands in for it): it must stay reachable.
+    ok(await host.exec(['sh', '-c', 'nohup nc -lk 8443 </dev/null >/dev/null 2>&1 &']));
+    await waitFor('the website listener', async () => ((await host.exec(['nc', '-z', '127.0.0.1', '8443'])).exitCode === 0 ? true : null));
     await host.writeFile('/etc/aliases', `# /etc/aliases\n${ADMIN_ALIAS}\n`);
     const hosts = (await host.readFile('/etc/hosts')) ?? '';
     await host.writeFile('/etc/hosts', `${hosts}${ADMIN_HOST}\n`);
@@ -86,11 +90,13 @@ describe.skipIf(problem !== null)('a lived-in box: sshd on 2222, an admin firewa
     expect(await host.readFile('/var/lib/mail-wizard/firewall-revert.nft.pid')).toBeNull();
   }, 600_000);
 
-  it('a NEW SSH connection to 2222 from outside works after setup', async () => {
+  it('a NEW SSH connection to 2222 from outside works after setup; the admin\'s website stays reachable', async () => {
     const r = await host.execOutside([...SSH, `root@${host.serverAddress}`, 'echo', 'still-in']);
     expect(r.stdout.trim(), r.stderr).toBe('still-in');
-    // And the firewall is really there: a service the rules do not open answers on the box itself,
-    // but not from outside.
+    // The admin's website, listening before setup, is still reachable from outside.
+    ok(await host.execOutside(['nc', '-z', '-w', '5', host.serverAddress, '8443']));
+    // And the firewall is really there: a service that started after setup answers on the box
+    // itself, but not from outside.
     ok(await host.exec(['sh', '-c', 'nohup nc -lk 8025 </dev/null >/dev/null 2>&1 &']));
     await waitFor('a listener on 8025', async () => ((await host.exec(['nc', '-z', '127.0.0.1', '8025'])).exitCode === 0 ? true : null));
     const closed = await host.execOutside(['nc', '-z', '-w', '3', host.serverAddress, '8025']);

@@ -4,6 +4,7 @@ import { firewallBlock, hasFirewallBlock, openPorts, pfConfIsOurs, renderNftReve
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { debian } from '../../src/platform/debian.js';
 import { openbsd } from '../../src/platform/openbsd.js';
+import { listenersFromNetstat, listenersFromSs } from '../../src/platform/listeners.js';
 import { portsFromSshdConfig, portsFromSshdT, sessionSshPort } from '../../src/platform/sshd.js';
 
 // OpenBSD's stock /etc/pf.conf ($OpenBSD: pf.conf,v 1.55 2017/12/03 20:40:04 sthen Exp $).
@@ -78,5 +79,38 @@ describe('the revert file', () => {
   it('puts the previous table back, or removes ours when there was none', () => {
     expect(renderNftRevert(null)).toBe('table inet mail_wizard\ndelete table inet mail_wizard\n');
     expect(renderNftRevert('table inet mail_wizard {\n}\n')).toBe('table inet mail_wizard\ndelete table inet mail_wizard\ntable inet mail_wizard {\n}\n');
+  });
+});
+
+describe('services listening now (kept reachable)', () => {
+  it('ss -Hltnp: public listeners with their program; loopback ones left out', () => {
+    const ss = [
+      'LISTEN 0      511          0.0.0.0:443        0.0.0.0:*    users:(("nginx",pid=712,fd=6),("nginx",pid=711,fd=6))',
+      'LISTEN 0      511             [::]:443           [::]:*    users:(("nginx",pid=712,fd=7))',
+      'LISTEN 0      128          0.0.0.0:2222       0.0.0.0:*    users:(("sshd",pid=90,fd=3))',
+      'LISTEN 0      511        127.0.0.1:6379       0.0.0.0:*    users:(("redis-server",pid=5,fd=6))',
+      'LISTEN 0      4096   127.0.0.53%lo:53         0.0.0.0:*',
+      'LISTEN 0      511            [::1]:11334         [::]:*',
+      'LISTEN 0      128                *:8080             *:*',
+    ].join('\n');
+    expect(listenersFromSs(ss)).toEqual([{ port: 443, program: 'nginx' }, { port: 2222, program: 'sshd' }, { port: 8080 }]);
+  });
+  it('OpenBSD netstat -an -p tcp: ADDRESS.PORT, LISTEN only, loopback left out', () => {
+    const netstat = [
+      'Active Internet connections (including servers)',
+      'Proto   Recv-Q Send-Q  Local Address          Foreign Address        (state)',
+      'tcp          0      0  198.51.100.25.22       203.0.113.9.51234      ESTABLISHED',
+      'tcp          0      0  *.443                  *.*                    LISTEN',
+      'tcp          0      0  127.0.0.1.25           *.*                    LISTEN',
+      'tcp6         0      0  *.443                  *.*                    LISTEN',
+      'tcp6         0      0  ::1.25                 *.*                    LISTEN',
+    ].join('\n');
+    expect(listenersFromNetstat(netstat)).toEqual([{ port: 443 }]);
+  });
+  it('kept ports come after SSH and mail, and never rename a mail port', () => {
+    const answers = { ...DEMO_ANSWERS, tls: { mode: 'self-signed' as const } };
+    const ports = openPorts({ answers }, [{ port: 2222, why: 'SSH' }], [{ port: 25, why: 'listening now (smtpd)' }, { port: 443, why: 'listening now (nginx)' }]);
+    expect(ports.find((p) => p.port === 25)?.why).toBe('SMTP from other mail servers');
+    expect(ports.find((p) => p.port === 443)?.why).toBe('listening now (nginx)');
   });
 });
