@@ -231,9 +231,11 @@ mv -f /etc/mail/senders.mail-wizard-new /etc/mail/senders
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.
 groupadd _spamlearn
-mkdir -p /var/dovecot/sieve-pipe
-chmod 0750 /var/dovecot/sieve-pipe
-chown root:_spamlearn /var/dovecot/sieve-pipe
+if [ ! -d /var/dovecot/sieve-pipe ]; then
+  mkdir -p /var/dovecot/sieve-pipe
+  chmod 0750 /var/dovecot/sieve-pipe
+  chown root:_spamlearn /var/dovecot/sieve-pipe
+fi
 mkdir -p "$(dirname /etc/dovecot/dovecot.conf)"
 [ -e /etc/dovecot/dovecot.conf ] && backup /etc/dovecot/dovecot.conf
 (umask 077 && cat > /etc/dovecot/dovecot.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
