@@ -60,9 +60,13 @@ export async function resolveAnswers(opts: CommonOptions, canAsk: boolean): Prom
   return answers;
 }
 
-/** The run lock of the machine being set up (under --root when there is one). */
+/**
+ * The run lock of the machine being set up (under --root when there is one). /var/run, not /run:
+ * OpenBSD has no /run (hier(7): openbsd/src share/man/man7/hier.7 lists /var/run/ for "information
+ * about the system since it was booted"); on Debian /var/run is a symlink to /run.
+ */
 export function lockPath(opts: CommonOptions): string {
-  return path.join(opts.root ? path.resolve(opts.root) : '/', 'run/mail-wizard.lock');
+  return path.join(opts.root ? path.resolve(opts.root) : '/', 'var/run/mail-wizard.lock');
 }
 
 function savedAnswersPath(opts: CommonOptions): string {
