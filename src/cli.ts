@@ -142,6 +142,8 @@ function print(text: string): number {
 // `mail-wizard plan | head`: a reader that goes away is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  // The terminal went away (a dropped SSH session): SIGHUP stops the run; there is nobody to print to.
+  if (err.code === 'EIO') return;
   throw err;
 });
 

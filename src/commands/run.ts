@@ -14,6 +14,9 @@ import { jsonRenderer } from '../ui/json/renderer.js';
 import { formatFinding, plainRenderer } from '../ui/plain/renderer.js';
 import { lockPath, resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
 import { acquireLock, LockedError } from '../engine/lock.js';
+import { killRunningCommands } from '../host/exec.js';
+import type { Host } from '../host/host.js';
+import { RESUME_HINT, signalExitCode, tell, watchStopSignals, type StopWatch } from './stop-signals.js';
 
 export type PlanFormat = 'text' | 'sh' | 'json';
 
@@ -23,6 +26,8 @@ export interface RunCommandOptions extends CommonOptions {
   /** For tests and snapshots: a fixed run id and step list. */
   runId?: string;
   steps?: readonly AnyStep[];
+  /** For tests: the host to work on instead of the one --root gives (a rooted host that runs commands). */
+  host?: Host;
 }
 
 export interface Io {
@@ -37,6 +42,7 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   }
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, opts.mode, answers);
+  if (opts.host) target.host = opts.host;
   // A dry-run changes nothing, so it needs no lock; setup and repair take it for the whole run.
   let release: (() => Promise<void>) | undefined;
   if (opts.mode !== 'dry-run') {
@@ -47,19 +53,34 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
       throw err;
     }
   }
+  // From here a signal lets the running action finish, stops, releases the lock and says how to go on.
+  const inInk = isInk(opts, io);
+  const stops = watchStopSignals(inInk ? { signals: ['SIGTERM', 'SIGHUP'], onFirst: () => inkInterrupt?.() } : {});
   try {
-    return await walk(opts, io, answers, target);
+    const code = await walk(opts, io, answers, target, stops);
+    const received = stops.received();
+    if (!received) return code;
+    tell(`stopped by ${received}; nothing was left half-written. ${opts.mode === 'dry-run' ? 'Nothing was changed.' : RESUME_HINT}`);
+    return signalExitCode(received);
   } finally {
+    stops.dispose();
     await release?.();
   }
 }
 
-async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target): Promise<number> {
+/** Set while the Ink UI runs: a SIGTERM or SIGHUP stops it as its own Ctrl-C does. */
+let inkInterrupt: (() => void) | undefined;
+
+function isInk(opts: RunCommandOptions, io: Io): boolean {
+  return opts.format === 'text' && !opts.plain && !opts.json && io.interactive;
+}
+
+async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target, stops: StopWatch): Promise<number> {
   const removals = { allowed: opts.allowRemove ?? [], ask: io.interactive && !opts.yes };
   const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals });
   const steps = [...(opts.steps ?? STEPS)];
 
-  if (opts.format === 'text' && !opts.plain && !opts.json && io.interactive) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });
+  if (isInk(opts, io)) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });
 
   const collected: { step: StepInfo; actions: PlannedAction[]; reason?: string }[] = [];
   const collect: Listener = (e) => {
@@ -73,11 +94,11 @@ async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: T
     show?.(e);
   };
 
-  const runner: RunnerOptions = { steps, ctx, listener: render };
+  const runner: RunnerOptions = { steps, ctx, listener: render, signal: stops.signal };
   if (opts.mode !== 'dry-run') {
-    runner.confirm = opts.yes ? async () => true : (step, actions) => askConfirm(step, actions);
+    runner.confirm = opts.yes ? async () => true : (step, actions) => askConfirm(step, actions, stops.signal);
     if (!opts.yes) runner.keep = askKeep;
-    if (io.interactive) runner.onFailure = askFailure;
+    if (io.interactive) runner.onFailure = (step, findings) => askFailure(step, findings, stops.signal);
   }
   const summary: RunSummary = await runSteps(runner);
 
@@ -103,7 +124,18 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
         const pem = await ctx.host.readFile(dkimPaths(ctx).pub);
         return recordsByServer({ answers, nameservers: ctx.dns.nameservers, ...(pem ? { dkimPublicKeyPem: pem } : {}) });
       };
-  const ui = startInkUi({ mode: opts.mode, yes: opts.yes, next: answers, ...(watchDns ? { watchDns } : {}) });
+  const ui = startInkUi({
+    mode: opts.mode,
+    yes: opts.yes,
+    next: answers,
+    ...(watchDns ? { watchDns } : {}),
+    onForceQuit: () => {
+      killRunningCommands();
+      tell(`stopped at once; the action that was running may be unfinished. ${RESUME_HINT}`);
+      process.exit(130);
+    },
+  });
+  inkInterrupt = () => ui.interrupt();
   const tui: RunnerOptions = { ...runner, listener: ui.listener, signal: ui.signal };
   if (opts.mode !== 'dry-run') {
     tui.confirm = ui.confirm;
@@ -116,14 +148,19 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
   } catch (err) {
     ui.dispose();
     throw err;
+  } finally {
+    inkInterrupt = undefined;
   }
   await ui.finish(summary);
   return exitCode(summary);
 }
 
+/** One answer from the terminal; an aborted signal (a stop signal, a time limit) cancels the question: it throws. */
 async function ask(question: string, signal?: AbortSignal): Promise<string> {
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // In a terminal readline takes Ctrl-C itself: pass it on as the signal it is.
+  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   try {
     return (await rl.question(question, signal ? { signal } : {})).trim().toLowerCase();
   } finally {
@@ -144,18 +181,20 @@ async function askKeep(step: StepInfo, planned: PlannedAction): Promise<boolean>
   }
 }
 
-async function askConfirm(step: StepInfo, actions: PlannedAction[]): Promise<boolean> {
+/** A stop signal cancels the question: it reads as "no". */
+async function askConfirm(step: StepInfo, actions: PlannedAction[], signal: AbortSignal): Promise<boolean> {
   const what = actions
     .filter((a) => a.replaces || (a.action.type === 'service' && a.action.op === 'restart') || (a.action.type === 'packages' && a.action.removes?.length))
     .map((a) => (a.action.type === 'packages' ? `REMOVE ${a.action.removes?.join(', ')}` : a.describe));
-  const answer = await ask(`${step.title}: ${what.join('; ')}. Go ahead? [y/N] `);
+  const answer = await ask(`${step.title}: ${what.join('; ')}. Go ahead? [y/N] `, signal).catch(() => '');
   return answer === 'y' || answer === 'yes';
 }
 
-async function askFailure(step: StepInfo, findings: Finding[]): Promise<FailureChoice> {
+async function askFailure(step: StepInfo, findings: Finding[], signal: AbortSignal): Promise<FailureChoice> {
   for (const f of findings.filter((x) => x.status === 'fail')) for (const l of formatFinding(f)) process.stdout.write(`${l}\n`);
   for (;;) {
-    const answer = await ask(`${step.title} failed: [r]etry, [s]kip, [q]uit? `);
+    if (signal.aborted) return 'quit';
+    const answer = await ask(`${step.title} failed: [r]etry, [s]kip, [q]uit? `, signal).catch(() => '');
     if (answer === 'r' || answer === 'retry') return 'retry';
     if (answer === 's' || answer === 'skip') return 'skip';
     if (answer === 'q' || answer === 'quit' || answer === '') return 'quit';

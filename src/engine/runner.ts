@@ -132,6 +132,8 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
   return summary;
 }
 
+const STOPPED_NOTE = 'stopped before it finished; `mail-wizard repair` finishes it';
+
 interface StepOutcome {
   status: StepStatus;
   note?: string;
@@ -159,12 +161,14 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
     listener(reason ? { type: 'step-planned', step: si, actions: planned, reason } : { type: 'step-planned', step: si, actions: planned });
     if (ctx.mode === 'dry-run') return planned.length ? { status: 'planned' } : { status: 'ok', note: reason };
 
-    if (planned.length && options.confirm && needsRestart(planned) && !(await options.confirm(si, planned))) {
-      return { status: 'skipped', note: 'not confirmed' };
+    if (planned.length && options.confirm && needsRestart(planned) && !(await options.confirm(si, planned).catch(() => false))) {
+      return options.signal?.aborted ? { status: 'skipped', note: STOPPED_NOTE, quit: true } : { status: 'skipped', note: 'not confirmed' };
     }
 
     let applyFailure: Finding | null = null;
     for (const [index, p] of planned.entries()) {
+      // A stop (q, a signal) lets the running action finish and starts no other.
+      if (options.signal?.aborted) return { status: 'skipped', note: index ? `${STOPPED_NOTE} (${index} of ${planned.length} actions done)` : STOPPED_NOTE, quit: true };
       listener({ type: 'action-start', step: si, index, describe: p.describe });
       let ok = false;
       let detail: string | undefined;

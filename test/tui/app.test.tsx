@@ -119,7 +119,7 @@ describe('setup frames', () => {
     expect(frame).toContain('$ sh -c echo starting');
     expect(frame).toContain('  progress 100%');
     expect(frame).not.toContain('line 1\n');
-    expect(frame.split('\n').at(-1)).toBe('q stop after this step  ^C stop');
+    expect(frame.split('\n').at(-1)).toBe('q stop after this action  ^C stop');
     await expect(frame).toMatchFileSnapshot(snap('setup-running'));
   });
 

@@ -193,10 +193,10 @@ describe.runIf(hasTmux)('the TUI in tmux', () => {
       const running = await screen('stop', /\$ sh -c echo "starting smtpd"; sleep 3[^\n]*\n {2}starting smtpd/);
       expect(running).toMatch(/⠿ Start smtpd +running/);
       expect(running).toContain('  starting smtpd');
-      expect(running.trimEnd().split('\n').at(-1)).toBe('q stop after this step  ^C stop');
+      expect(running.trimEnd().split('\n').at(-1)).toBe('q stop after this action  ^C stop');
       await expect(running).toMatchFileSnapshot(snap('setup-8-running'));
       await tmux.keys('stop', 'q');
-      const stopping = await screen('stop', /stopping after this step/);
+      const stopping = await screen('stop', /stopping after the running action/);
       expect(stopping.trimEnd().split('\n').at(-1)).toBe('^C again: stop at once (this step may be left unfinished)');
       await expect(stopping).toMatchFileSnapshot(snap('setup-9-stopping'));
       // The step fails (no marker): nobody is asked any more, the run ends there.
@@ -207,7 +207,7 @@ describe.runIf(hasTmux)('the TUI in tmux', () => {
       await setup('force', again, '--prepare', '--yes', '--slow');
       await screen('force', /sleep 3/);
       await tmux.keys('force', 'C-c');
-      await screen('force', /stopping after this step/);
+      await screen('force', /stopping after the running action/);
       await tmux.keys('force', 'C-c');
       expect(await tmux.waitForExit('force')).toBe(130);
       expect(mask(await tmux.capture('force', true))).toContain('mail-wizard: stopped at once; the step that was running may be unfinished. Run `mail-wizard repair`');

@@ -62,6 +62,8 @@ export interface InkUi {
   finish(summary?: RunSummary): Promise<void>;
   /** Unmounts now, leaving the last frame, and restores the terminal (an error escaped the runner). */
   dispose(): void;
+  /** A stop signal from outside (SIGTERM, SIGHUP): as Ctrl-C, the running action finishes and the run stops. */
+  interrupt(): void;
 }
 
 const RESUME = 'Run `mail-wizard repair` to check every step and finish what is missing.';
@@ -191,6 +193,10 @@ export function startInkUi(options: InkUiOptions): InkUi {
       const quit = store.getState().stopping || store.getState().summary?.stopped === true;
       if ((options.hold ?? (canAsk && !options.yes)) && !quit) await new Promise<void>((resolve) => (release = resolve));
       await close();
+    },
+    interrupt() {
+      if (waiting) controls.answer('quit');
+      else stop();
     },
     dispose() {
       // At once: the caller is about to print an error under the last frame.

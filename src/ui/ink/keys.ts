@@ -75,5 +75,5 @@ export function keyHints(state: RunState, view: View): KeyHint[] {
   if (prompt?.kind === 'confirm') return [['y', 'yes'], ['n', 'no, skip step'], details, ['↑↓', 'scroll'], ['q', 'quit']];
   if (state.phase === 'done') return [['↑↓', 'steps'], ['tab', view.screen === 'summary' ? 'step' : 'summary'], ['space/b', 'scroll'], ['q', 'exit']];
   if (state.stopping) return [['^C', 'again: stop at once (this step may be left unfinished)']];
-  return [['q', 'stop after this step'], ['^C', 'stop']];
+  return [['q', 'stop after this action'], ['^C', 'stop']];
 }

@@ -104,7 +104,7 @@ export function panelContent(state: RunState, view: View, width: number, height:
     }
     return { key: 'summary', title: 'Summary', lines: summaryLines(state, next) };
   }
-  const stopping = state.stopping ? ' · stopping after this step' : '';
+  const stopping = state.stopping ? ' · stopping after the running action' : '';
   if (state.phase === 'starting') return { key: 'starting', title: 'Starting', lines: [{ text: 'Looking at the host…', tone: 'muted' }], live: true };
   if (state.phase === 'verifying') {
     return { key: 'verifying', title: `Verifying every step${stopping}`, lines: [{ text: 'Repair checks every step before it changes anything…', tone: 'muted' }], live: true };
