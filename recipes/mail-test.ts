@@ -72,6 +72,7 @@ export const mailTestStep: Step<null> = {
       if (!account) return [{ status: 'fail', check: p.check, summary: `no user ${p.user} to deliver to`, fix: 'Run `mail-wizard repair` (users step).' }];
       homes.set(p.user, account.home);
     }
+    const sentAt = Math.floor(Date.now() / 1000);
     for (const [n, p] of list.entries()) {
       const sent = await ctx.host.run([ctx.platform.bin.sendmail, '-t'], { timeoutMs: 30_000, input: testMessage(ctx, p, n) });
       if (sent.exitCode !== 0) {
@@ -79,7 +80,7 @@ export const mailTestStep: Step<null> = {
       }
     }
     // The messages travel side by side: wait for them together.
-    const found = await Promise.all(list.map((p) => waitForMessage(ctx, `${homes.get(p.user)}/Maildir/new`, subject(ctx, p))));
+    const found = await Promise.all(list.map((p) => waitForMessage(ctx, `${homes.get(p.user)}/Maildir`, subject(ctx, p), sentAt)));
     return list.map((p, i): Finding => {
       const file = found[i];
       if (file) return { status: 'pass', check: p.check, summary: `the test message to ${described(p)} reached ~${p.user}/Maildir/new`, evidence: file };
@@ -97,15 +98,29 @@ export const mailTestStep: Step<null> = {
   },
 };
 
-async function waitForMessage(ctx: Context, dir: string, subject: string): Promise<string | null> {
+/**
+ * The mailbox belongs to the user and is read as root: only regular files of Maildir/new, none
+ * bigger than a message could be, each read with a time-out (host/bounded.ts); a FIFO, a device or a
+ * symlink out of ~/Maildir is passed over. Files named for a time before the test (Maildir names
+ * start with the delivery time) are not opened, and none is read twice: a big mailbox costs a listing.
+ */
+const MAILBOX = { maxEntries: 100_000, listTimeoutMs: 5_000, maxBytes: 1024 * 1024, readTimeoutMs: 2_000 };
+
+async function waitForMessage(ctx: Context, maildir: string, subject: string, sentAt: number): Promise<string | null> {
+  const dir = `${maildir}/new`;
   const deadline = Date.now() + DELIVERY_WAIT_MS;
+  const looked = new Set<string>();
   for (;;) {
-    for (const name of (await ctx.host.listDir(dir)) ?? []) {
-      const text = await ctx.host.readFile(`${dir}/${name}`);
-      if (text?.includes(subject)) return `${dir}/${name}`;
+    const { names } = await ctx.host.listDirBounded(dir, { maxEntries: MAILBOX.maxEntries, timeoutMs: MAILBOX.listTimeoutMs });
+    for (const name of names ?? []) {
+      if (looked.has(name)) continue;
+      looked.add(name);
+      const deliveredAt = Number.parseInt(name, 10);
+      if (Number.isInteger(deliveredAt) && deliveredAt < sentAt - 60) continue;
+      const read = await ctx.host.readFileBounded(`${dir}/${name}`, { maxBytes: MAILBOX.maxBytes, timeoutMs: MAILBOX.readTimeoutMs, within: maildir });
+      if (read.ok && read.text.includes(subject)) return `${dir}/${name}`;
     }
     if (Date.now() > deadline) return null;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
-

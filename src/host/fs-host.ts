@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FileMeta } from '../engine/types.js';
 import { findGroupId, findUser } from './accounts.js';
+import { listDirBounded, readFileBounded, type BoundedList, type BoundedRead, type ListLimits, type ReadLimits } from './bounded.js';
 import type { Account, FileStat, Host, RunOptions, RunResult, WriteResult } from './host.js';
 
 export interface FsHostOptions {
@@ -56,6 +57,14 @@ export class FsHost implements Host {
       if (isMissing(err)) return null;
       throw err;
     }
+  }
+
+  readFileBounded(hostPath: string, limits: ReadLimits): Promise<BoundedRead> {
+    return readFileBounded(this.real(hostPath), { ...limits, ...(limits.within ? { within: this.real(limits.within) } : {}) });
+  }
+
+  listDirBounded(hostPath: string, limits: ListLimits): Promise<BoundedList> {
+    return listDirBounded(this.real(hostPath), limits);
   }
 
   async user(name: string): Promise<Account | null> {

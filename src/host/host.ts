@@ -3,6 +3,9 @@
  * this machine), rooted (all paths under a prefix), recorder (dry-run: records, changes nothing).
  */
 import type { FileMeta } from '../engine/types.js';
+import type { BoundedList, BoundedRead, ListLimits, ReadLimits } from './bounded.js';
+
+export type { BoundedList, BoundedRead, ListLimits, ReadLimits } from './bounded.js';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -59,6 +62,10 @@ export interface Host {
   stat(path: string): Promise<FileStat | null>;
   /** Names in a directory, sorted, or null when it does not exist. */
   listDir(path: string): Promise<string[] | null>;
+  /** A file someone else owns (a user's mail): regular files only, capped, timed (host/bounded.ts). */
+  readFileBounded(path: string, limits: ReadLimits): Promise<BoundedRead>;
+  /** A directory someone else owns: at most limits.maxEntries names, in the directory's order. */
+  listDirBounded(path: string, limits: ListLimits): Promise<BoundedList>;
   /** Atomic: temp file in the same directory, fsync, rename; the old file is backed up first. */
   writeFile(path: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult>;
   /** Creates a missing directory (mode, owner); an existing one keeps its own. True when created. */

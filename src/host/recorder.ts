@@ -4,7 +4,7 @@
  * so a dry-run transcript cannot leak one.
  */
 import type { FileMeta } from '../engine/types.js';
-import type { Account, FileStat, Host, RunOptions, RunResult, WriteResult } from './host.js';
+import type { Account, BoundedList, BoundedRead, FileStat, Host, ListLimits, ReadLimits, RunOptions, RunResult, WriteResult } from './host.js';
 
 export type Recorded =
   | { type: 'writeFile'; path: string; bytes: number; meta: FileMeta }
@@ -29,6 +29,16 @@ export class RecorderHost implements Host {
     this.reads.push(p);
     if (isSecretPath(p) || !this.base) return null;
     return this.base.readFile(p);
+  }
+
+  async readFileBounded(p: string, limits: ReadLimits): Promise<BoundedRead> {
+    this.reads.push(p);
+    if (isSecretPath(p) || !this.base) return { ok: false, reason: 'missing' };
+    return this.base.readFileBounded(p, limits);
+  }
+
+  async listDirBounded(p: string, limits: ListLimits): Promise<BoundedList> {
+    return this.base ? this.base.listDirBounded(p, limits) : { names: null, truncated: false };
   }
 
   async stat(p: string): Promise<FileStat | null> {
