@@ -31,6 +31,7 @@ Options:
   --format FORMAT       plan: text, sh (a POSIX script) or json; records: zone, table or json
   --nameserver HOST[:PORT]  ask these DNS servers instead of the domain's own (repeatable)
   --wait SECONDS        check dns: re-check every 5 s until every server publishes the records
+  --send-test           check: also send a test message and wait for it (the final mail test)
   --plain               one line per event, no colours or animation
   --json                one JSON event per line
   -h, --help            this help
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         nameserver: { type: 'string', multiple: true, default: [] },
         'allow-remove': { type: 'string', multiple: true, default: [] },
         wait: { type: 'string' },
+        'send-test': { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -81,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const badPackage = values['allow-remove'].find((name) => !/^[a-z0-9][a-z0-9+._-]*$/.test(name));
   if (badPackage !== undefined) throw new InputError([`--allow-remove: ${JSON.stringify(badPackage)} is not a package name`]);
   if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
+  if (values['send-test'] && !(command === 'check' && rest[0] === undefined)) throw new InputError(['--send-test goes with check']);
   const common = {
     answers: values.answers,
     demo: values.demo,
@@ -120,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns)`]);
       const { checkCommand } = await import('./commands/check.js');
-      return checkCommand(common, io);
+      return checkCommand({ ...common, sendTest: values['send-test'] }, io);
     }
     case 'records': {
       extra(0);

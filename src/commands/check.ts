@@ -1,4 +1,7 @@
-/** `check`: verifies every step and changes nothing. Exit 0 when nothing fails, 1 otherwise. */
+/**
+ * `check`: verifies every step and changes nothing. Exit 0 when nothing fails, 1 otherwise. The final
+ * mail test sends a real message, so it runs only when asked (--send-test).
+ */
 import { STEPS } from '../../recipes/index.js';
 import { createContext } from '../engine/context.js';
 import { hasFailure, verifyAll } from '../engine/runner.js';
@@ -6,11 +9,14 @@ import { formatFinding } from '../ui/plain/renderer.js';
 import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
 import type { Io } from './run.js';
 
-export async function checkCommand(opts: CommonOptions, io: Io): Promise<number> {
+export const MAIL_TEST_ID = 'mail-test';
+
+export async function checkCommand(opts: CommonOptions & { sendTest?: boolean }, io: Io): Promise<number> {
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, 'check', answers);
   const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts, dns: target.dns });
-  const results = await verifyAll([...STEPS], ctx);
+  const steps = opts.sendTest ? [...STEPS] : STEPS.filter((s) => s.id !== MAIL_TEST_ID);
+  const results = await verifyAll(steps, ctx);
   const failed = results.filter((r) => hasFailure(r.findings)).length;
   if (opts.json) {
     io.out(JSON.stringify({ steps: results.map((r) => ({ id: r.step.id, title: r.step.title, findings: r.findings })) }));
@@ -19,6 +25,7 @@ export async function checkCommand(opts: CommonOptions, io: Io): Promise<number>
       io.out(`${hasFailure(findings) ? 'FAIL' : 'ok  '} ${step.title}`);
       for (const f of findings) for (const line of formatFinding(f)) io.out(line);
     }
+    if (!opts.sendTest) io.out('(the final mail test sends a message: `mail-wizard check --send-test` runs it too)');
     io.out(failed ? `${failed} of ${results.length} steps fail: \`mail-wizard repair\` fixes what it can.` : `all ${results.length} steps pass.`);
   }
   return failed ? 1 : 0;
