@@ -2,7 +2,7 @@
  * The DKIM key: 2048-bit RSA (RFC 8301), readable by rspamd's group only, with its public half
  * beside it for the DNS record. Verification proves the two halves belong together.
  */
-import type { Context, Finding, Step } from '../src/engine/types.js';
+import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { octal } from '../src/engine/actions.js';
 import { publicKeyPemFromPrivate, spkiBase64 } from '../src/dkim/keys.js';
 import { dkimPaths } from './templates/input.js';
@@ -13,6 +13,26 @@ const KEY_MODE = 0o440;
 interface DkimProbe {
   keyExists: boolean;
   pubExists: boolean;
+  /** Owner, group or mode of the private key differ from root:rspamd 0440. */
+  keyModeDrifted: boolean;
+  /** The public file is not the half of the private key (false when either cannot be read: dry-run). */
+  pubMismatch: boolean;
+}
+
+async function keyModeDrifted(ctx: Context, key: string): Promise<boolean> {
+  const stat = await ctx.host.stat(key);
+  if (!stat) return false;
+  const gid = await ctx.host.groupId(ctx.platform.users.rspamd);
+  return stat.uid !== 0 || stat.mode !== KEY_MODE || (gid !== null && stat.gid !== gid);
+}
+
+function halvesDiffer(privatePem: string | null, publicPem: string | null): boolean {
+  if (privatePem === null || publicPem === null) return false;
+  try {
+    return spkiBase64(publicKeyPemFromPrivate(privatePem)) !== spkiBase64(publicPem);
+  } catch {
+    return false; // an unreadable private key is the person's to look at (see verify)
+  }
 }
 
 export const dkimStep: Step<DkimProbe> = {
@@ -22,18 +42,28 @@ export const dkimStep: Step<DkimProbe> = {
   needs: ['packages'],
   async probe(ctx) {
     const { key, pub } = dkimPaths(ctx);
-    return { keyExists: (await ctx.host.stat(key)) !== null, pubExists: (await ctx.host.stat(pub)) !== null };
+    const [keyExists, pubExists] = [(await ctx.host.stat(key)) !== null, (await ctx.host.stat(pub)) !== null];
+    const [privatePem, publicPem] = keyExists && pubExists ? await Promise.all([ctx.host.readFile(key), ctx.host.readFile(pub)]) : [null, null];
+    return { keyExists, pubExists, keyModeDrifted: await keyModeDrifted(ctx, key), pubMismatch: halvesDiffer(privatePem, publicPem) };
   },
   plan(ctx, probed) {
     const { key, pub } = dkimPaths(ctx);
-    if (probed.keyExists && probed.pubExists) return { actions: [], reason: `the key ${key} exists` };
     if (probed.keyExists) {
-      // Never replace a key that may already be published; the public half is derived in verify's fix.
-      return {
-        actions: [
-          { type: 'run', argv: ['openssl', 'pkey', '-in', key, '-pubout', '-out', pub], timeoutMs: 30_000 },
-        ],
-      };
+      // Never replace a key that may already be published: put its mode back, derive its public half.
+      const actions: Action[] = [];
+      if (probed.keyModeDrifted) {
+        actions.push(
+          { type: 'run', argv: ['chown', `root:${ctx.platform.users.rspamd}`, key], timeoutMs: 30_000 },
+          { type: 'run', argv: ['chmod', octal(KEY_MODE), key], timeoutMs: 30_000 },
+        );
+      }
+      if (!probed.pubExists || probed.pubMismatch) {
+        actions.push({ type: 'run', argv: ['openssl', 'pkey', '-in', key, '-pubout', '-out', pub], timeoutMs: 30_000 });
+      }
+      if (probed.pubMismatch) {
+        actions.push({ type: 'manual', title: 'the public key changed: publish the DKIM record again', lines: ['mail-wizard records', 'mail-wizard check dns --wait 600'] });
+      }
+      return actions.length ? { actions } : { actions, reason: `the key ${key} exists, root:${ctx.platform.users.rspamd} ${octal(KEY_MODE)}, with its public half` };
     }
     return {
       actions: [

@@ -24,6 +24,31 @@ interface TlsProbe {
   certExists: boolean;
   keyExists: boolean;
   files: FileState[];
+  /** The certificate is there but unusable (not PEM, another name, expired, not of the key); null if fine. */
+  certProblem: string | null;
+  /** The key is not root's or others may read it (smtpd refuses it). */
+  keyModeBad: boolean;
+}
+
+/** Why a certificate on disk cannot serve (the key is compared only when it can be read: not in a dry-run). */
+function certificateProblem(certPem: string | null, keyPem: string | null, hostname: string): string | null {
+  if (certPem === null) return null;
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(certPem);
+  } catch {
+    return 'not a PEM certificate';
+  }
+  if (!x509.checkHost(hostname)) return `does not name ${hostname}`;
+  if (new Date(x509.validTo).getTime() < Date.now()) return `expired on ${x509.validTo}`;
+  if (keyPem !== null) {
+    try {
+      if (!x509.checkPrivateKey(createPrivateKey(keyPem))) return 'is not of the key beside it';
+    } catch {
+      return null; // an unreadable key: verify names it, a person looks
+    }
+  }
+  return null;
 }
 
 const DAILY_LOCAL = '/etc/daily.local';
@@ -59,10 +84,14 @@ export const tlsStep: Step<TlsProbe> = {
   needs: ['packages'],
   async probe(ctx) {
     const { cert, key } = tlsPaths(ctx);
+    const keyStat = await ctx.host.stat(key);
+    const certPem = await ctx.host.readFile(cert);
     return {
       certExists: (await ctx.host.stat(cert)) !== null,
-      keyExists: (await ctx.host.stat(key)) !== null,
+      keyExists: keyStat !== null,
       files: await probeFiles(ctx, await renewalFiles(ctx)),
+      certProblem: certificateProblem(certPem, certPem === null ? null : await ctx.host.readFile(key), ctx.answers.hostname),
+      keyModeBad: keyStat !== null && (keyStat.uid !== 0 || (keyStat.mode & 0o037) !== 0),
     };
   },
   plan(ctx, probed) {
@@ -71,17 +100,34 @@ export const tlsStep: Step<TlsProbe> = {
     const actions: Action[] = [];
     if (answers.tls.mode === 'existing') {
       actions.push(...planFiles(probed.files)); // certbot's deploy hook, when certbot renews it
+      // The admin's certificate and key: named, never changed.
+      const yours: string[] = [];
+      if (probed.certProblem) yours.push(`${cert} ${probed.certProblem}: put a valid certificate for ${answers.hostname} there`);
+      if (probed.keyModeBad) yours.push(`chown root ${key} && chmod 0600 ${key}`);
+      if (yours.length) actions.push({ type: 'manual', title: 'fix the certificate you gave (mail-wizard leaves your files alone)', lines: yours });
       return actions.length ? { actions } : { actions, reason: `using the existing certificate ${cert}` };
+    }
+    // A key of ours that smtpd would refuse: root's, 0600 (an existing key is the admin's: see above).
+    if (probed.keyModeBad) {
+      actions.push({ type: 'run', argv: ['chown', 'root', key], timeoutMs: 30_000 }, { type: 'run', argv: ['chmod', '0600', key], timeoutMs: 30_000 });
     }
     if (answers.tls.mode === 'self-signed') {
       if (!probed.certExists) {
         actions.push({ type: 'mkdir', path: platform.paths.privateKeyDir, mode: 0o700, owner: 'root' });
+        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames: [], days: 825 });
+      } else if (probed.certProblem) {
+        // Ours to remake, from the same key (the old certificate is backed up).
         actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames: [], days: 825 });
       }
       return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert}` };
     }
     // ACME
     actions.push(...planFiles(probed.files));
+    if (probed.certExists && probed.certProblem) {
+      // acme-client -F: "Force updating the certificate signature even if it's too soon" (openbsd/src usr.sbin/acme-client/acme-client.1).
+      const renew = platform.name === 'openbsd' ? `acme-client -Fv ${answers.hostname}` : `certbot certonly --standalone --force-renewal -d ${answers.hostname}`;
+      actions.push({ type: 'manual', title: `the certificate ${probed.certProblem}: get a new one`, lines: [renew, 'mail-wizard repair'] });
+    }
     if (!probed.certExists) {
       if (platform.name === 'openbsd') {
         actions.push(
