@@ -6,10 +6,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { cli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
+
+// Each test starts real processes: on a busy machine that takes seconds, far past the 5 s default.
+vi.setConfig({ testTimeout: 60_000 });
 
 let dir: string;
 beforeAll(async () => {

@@ -1,11 +1,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { STEPS } from '../../recipes/index.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { cli } from '../support/cli.js';
 import { tempDir, treeSnapshot } from '../support/tmp.js';
+
+// Each test starts real processes: on a busy machine that takes seconds, far past the 5 s default.
+vi.setConfig({ testTimeout: 60_000 });
 
 let dir: string;
 beforeEach(async () => {

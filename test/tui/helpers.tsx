@@ -90,7 +90,7 @@ export function frameOf(instance: { lastFrame: () => string | undefined }): stri
 }
 
 /** The frame once it passes `test` (keys are handled and drawn asynchronously; a loaded machine is slow). */
-export async function frameWhen(instance: { lastFrame: () => string | undefined }, test: (frame: string) => boolean, timeoutMs = 3000): Promise<string> {
+export async function frameWhen(instance: { lastFrame: () => string | undefined }, test: (frame: string) => boolean, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const frame = frameOf(instance);
@@ -100,7 +100,7 @@ export async function frameWhen(instance: { lastFrame: () => string | undefined 
 }
 
 /** Waits until `check` holds (for effects of keys that do not change the frame). */
-export async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+export async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check() && Date.now() < deadline) await tick();
 }

@@ -4,7 +4,10 @@
  */
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Each test starts real processes: on a busy machine that takes seconds, far past the 5 s default.
+vi.setConfig({ testTimeout: 60_000 });
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HOOK = 'dist/test/tui/fixtures/forbid-ink.js';

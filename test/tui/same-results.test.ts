@@ -72,8 +72,13 @@ function fakeTerminal() {
     const text = plain();
     return text.slice(text.lastIndexOf('mail-wizard setup'));
   };
+  /** Types the key once the frame shows the question (a state; the deadline only bounds a broken run). */
   async function typeWhen(shown: RegExp, key: string) {
-    for (let i = 0; i < 500 && !shown.test(lastFrame()); i++) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + 60_000;
+    while (!shown.test(lastFrame())) {
+      if (Date.now() > deadline) throw new Error(`the frame never showed ${shown}:\n${lastFrame()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     stdin.write(key);
   }
   return { stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, lastFrame, typeWhen };
@@ -124,5 +129,5 @@ describe('plain, JSON and Ink show the same step results', () => {
     expect(fromSummary(ink.summary)).toEqual(expected);
     expect(ink.shown).toEqual(expected);
     expect(ink.frame).toContain('2 skipped');
-  });
+  }, 120_000);
 });

@@ -93,7 +93,9 @@ export class Tmux {
       const before = normalise(await this.capture(session));
       if (at(before)) return;
       await this.keys(session, 'Down');
-      for (let t = 0; t < 40 && normalise(await this.capture(session)) === before; t++) await sleep(25);
+      // Wait for the redraw (a state): pressing again before it would skip a row on a busy machine.
+      const deadline = Date.now() + 15_000;
+      while (normalise(await this.capture(session)) === before && Date.now() < deadline) await sleep(25);
     }
     throw new Error(`no checklist row "${title}"`);
   }

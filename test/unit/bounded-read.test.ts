@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mailTestStep } from '../../recipes/mail-test.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { createContext } from '../../src/engine/context.js';
@@ -14,6 +14,9 @@ import type { Host } from '../../src/host/host.js';
 import { rootedHost } from '../../src/host/rooted.js';
 import { debian } from '../../src/platform/debian.js';
 import { tempDir } from '../support/tmp.js';
+
+// Each test starts real processes: on a busy machine that takes seconds, far past the 5 s default.
+vi.setConfig({ testTimeout: 60_000 });
 
 let root: string;
 beforeEach(async () => {
