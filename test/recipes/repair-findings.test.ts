@@ -59,10 +59,11 @@ async function repair(steps: AnyStep[]) {
   return { planned, findings, status };
 }
 
+/** The findings of one check id (a step with several files has one per file): the worst of them. */
 async function check(step: AnyStep, id: string): Promise<Finding> {
   const found = (await step.verify(box.ctx('repair'))).filter((f) => f.check === id);
-  expect(found, id).toHaveLength(1);
-  return found[0]!;
+  expect(found.length, id).toBeGreaterThan(0);
+  return found.find((f) => f.status === 'fail') ?? found.find((f) => f.status === 'warn') ?? found[0]!;
 }
 
 /** Breaks a check, proves it fails, repairs, proves it passes again. */

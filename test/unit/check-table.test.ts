@@ -21,6 +21,7 @@ describe('the README table of checks', () => {
     const recipes = `${await sources('recipes')}\n${await sources('recipes/lib')}`;
     const ids = new Set<string>();
     for (const m of recipes.matchAll(/check: '([a-z0-9.-]+)'/g)) ids.add(m[1]!);
+    for (const m of recipes.matchAll(/verifyFiles\(ctx, '([a-z0-9.-]+)'/g)) ids.add(m[1]!);
     // Template ids (services.${daemon}) are listed with a placeholder: services.<daemon>.
     for (const m of recipes.matchAll(/check: `([a-z0-9.${}-]+)`/g)) ids.add(m[1]!.replace(/\$\{(\w+)\}/g, '<$1>'));
     // Config steps emit <id>.files; the runner emits <step>.plan, .apply, .verify.
