@@ -26,10 +26,10 @@ async function keyModeDrifted(ctx: Context, key: string): Promise<boolean> {
   return stat.uid !== 0 || stat.mode !== KEY_MODE || (gid !== null && stat.gid !== gid);
 }
 
-function halvesDiffer(privatePem: string | null, publicPem: string | null): boolean {
+async function halvesDiffer(privatePem: string | null, publicPem: string | null): Promise<boolean> {
   if (privatePem === null || publicPem === null) return false;
   try {
-    return spkiBase64(publicKeyPemFromPrivate(privatePem)) !== spkiBase64(publicPem);
+    return spkiBase64(await publicKeyPemFromPrivate(privatePem)) !== spkiBase64(publicPem);
   } catch {
     return false; // an unreadable private key is the person's to look at (see verify)
   }
@@ -44,7 +44,7 @@ export const dkimStep: Step<DkimProbe> = {
     const { key, pub } = dkimPaths(ctx);
     const [keyExists, pubExists] = [(await ctx.host.stat(key)) !== null, (await ctx.host.stat(pub)) !== null];
     const [privatePem, publicPem] = keyExists && pubExists ? await Promise.all([ctx.host.readFile(key), ctx.host.readFile(pub)]) : [null, null];
-    return { keyExists, pubExists, keyModeDrifted: await keyModeDrifted(ctx, key), pubMismatch: halvesDiffer(privatePem, publicPem) };
+    return { keyExists, pubExists, keyModeDrifted: await keyModeDrifted(ctx, key), pubMismatch: await halvesDiffer(privatePem, publicPem) };
   },
   plan(ctx, probed) {
     const { key, pub } = dkimPaths(ctx);
