@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { aliasesStep } from '../../recipes/aliases.js';
 import { dkimStep } from '../../recipes/dkim.js';
 import { dovecotStep } from '../../recipes/dovecot.js';
@@ -23,7 +23,9 @@ import type { PlannedAction } from '../../src/engine/events.js';
 import { runSteps } from '../../src/engine/runner.js';
 import type { AnyStep, Context, Finding } from '../../src/engine/types.js';
 import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
+import { FsHost } from '../../src/host/fs-host.js';
 import { missingTools } from '../support/require-tool.js';
+import { netns } from '../support/netns.js';
 import { sandbox, type Sandbox } from '../support/sandbox.js';
 
 const skip = missingTools('repair of each finding', ['/usr/sbin/smtpd', '/usr/bin/doveconf', '/usr/bin/rspamadm', '/usr/sbin/nft', '/usr/bin/unshare', '/usr/bin/openssl']);
@@ -131,9 +133,17 @@ describe.skipIf(skip)('repair fixes each finding it can, and names the manual st
     await brokenThenRepaired([rspamdStep], rspamdStep, 'rspamd.config', () => fs.writeFile(path.join(box.platform.paths.rspamdLocalD, 'redis.conf'), 'servers = "127.0.0.1:6379\n'));
   }, 120_000);
 
-  it('firewall.config', async () => {
-    await setUp(box.ctx(), [firewallStep]);
-    await brokenThenRepaired([firewallStep], firewallStep, 'firewall.config', () => fs.appendFile(box.platform.paths.firewallConf, 'table inet filter { chain input { tcp dport nonsense accept } }\n'));
+  it('firewall.config (the rules load only into a network namespace of the test)', async () => {
+    const ns = await netns();
+    onTestFinished(() => ns.cleanup());
+    const inNs = (mode: 'setup' | 'repair') => ({ ...box.ctx(mode), host: new FsHost('rooted', { resolve: (p) => p, exec: ns.exec, backupDir: `${box.root}/backups` }) });
+    await setUp(inNs('setup'), [firewallStep]);
+    const configCheck = async () => (await firewallStep.verify(inNs('repair'))).find((f) => f.check === 'firewall.config')?.status;
+    await fs.appendFile(box.platform.paths.firewallRules, 'table inet filter { chain input { tcp dport nonsense accept } }\n');
+    expect(await configCheck()).toBe('fail');
+    const summary = await runSteps({ steps: [firewallStep], ctx: inNs('repair'), listener: () => undefined });
+    expect(summary.results.map((r) => `${r.id}:${r.status}`)).toEqual(['firewall:changed']);
+    expect(await configCheck()).toBe('pass');
   });
 
   it('dkim.key, dkim.key-mode (the known gap: mode drift) and dkim.key-match', async () => {
