@@ -118,17 +118,10 @@ const TLS_PORTS: { port: number; starttls: StartTls; what: string }[] = [
 
 async function listenChecks(ctx: Context): Promise<Finding[]> {
   // The probes (and node:tls) load when a live server is verified, not for a plan.
-  const [{ smtpBanner }, { tlsProbe }] = await Promise.all([import('../src/net/smtp-banner.js'), import('../src/net/tls-probe.js')]);
+  const { tlsProbe } = await import('../src/net/tls-probe.js');
   const host = ctx.answers.hostname;
   const findings: Finding[] = [];
-  for (const port of [25, 587]) {
-    const banner = await smtpBanner('127.0.0.1', port, 10_000);
-    findings.push(
-      banner.ok
-        ? { status: 'pass', check: `services.smtp-${port}`, summary: `SMTP greets on port ${port}`, evidence: banner.banner }
-        : { status: 'fail', check: `services.smtp-${port}`, summary: `no SMTP greeting on port ${port}`, evidence: banner.error, fix: 'Check that smtpd runs and its log (smtpd -dv shows why it does not start).' },
-    );
-  }
+  findings.push(...(await Promise.all([25, 587].map((port) => smtpGreeting(ctx, port)))));
   for (const { port, starttls, what } of TLS_PORTS) {
     const tls = await tlsProbe('127.0.0.1', port, starttls, host);
     if (!tls.ok) {
@@ -140,6 +133,37 @@ async function listenChecks(ctx: Context): Promise<Finding[]> {
     }
   }
   return findings;
+}
+
+/** A working smtpd greets a local client at once. */
+const GREETING_MS = 10_000;
+/**
+ * How long to wait when the resolver does not answer: smtpd greets only after its reverse lookup of
+ * the client (and the forward check of the name it got), each waiting out the resolver's time-outs.
+ */
+const DNS_GREETING_MS = 120_000;
+
+/** The greeting on `port`, telling "not running" from "slow because DNS" from "silent". */
+async function smtpGreeting(ctx: Context, port: number): Promise<Finding> {
+  const check = `services.smtp-${port}`;
+  const { smtpBanner } = await import('../src/net/smtp-banner.js');
+  const first = await smtpBanner('127.0.0.1', port, GREETING_MS);
+  if (first.ok) return { status: 'pass', check, summary: `SMTP greets on port ${port}`, evidence: first.banner };
+  if (!first.connected) {
+    return { status: 'fail', check, summary: `nothing answers on port ${port}: smtpd is not listening`, evidence: first.error, fix: `Start smtpd (${ctx.platform.service('smtpd', 'start', ctx.facts).join(' ')}); smtpd -dv shows why it does not start.` };
+  }
+  const { silentResolver } = await import('../src/diagnose/resolver.js');
+  const dns = await silentResolver(ctx);
+  if (!dns) {
+    return { status: 'fail', check, summary: `port ${port} accepts connections but sends no SMTP greeting`, evidence: first.error, fix: 'See which program listens there and read smtpd\'s log.' };
+  }
+  const late = await smtpBanner('127.0.0.1', port, DNS_GREETING_MS);
+  const cause = `${dns.cause} smtpd greets a client only after looking up the client's name, so it waits out the resolver's time-outs first.`;
+  if (late.ok) {
+    const seconds = Math.round(late.elapsedMs / 1000);
+    return { status: 'fail', check, summary: `SMTP greets on port ${port} only after ${seconds} s: smtpd runs, and waits on DNS`, evidence: `${late.banner} (after ${seconds} s)`, cause, fix: dns.fix };
+  }
+  return { status: 'fail', check, summary: `no SMTP greeting on port ${port} within ${DNS_GREETING_MS / 1000} s`, evidence: late.error, cause, fix: dns.fix };
 }
 
 async function eventually(check: () => Promise<Finding[]>): Promise<Finding[]> {

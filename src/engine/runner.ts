@@ -5,6 +5,7 @@
  *   dry-run: probe → plan; nothing is applied or verified.
  * Every error becomes a finding: a person sees what happened and what to do, never a stack trace.
  */
+import { diagnose } from '../diagnose/index.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
 import type { AnyStep, Context, Finding } from './types.js';
@@ -200,7 +201,8 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
     }
     if (planned.length && !applyFailure) ctx.changed.add(step.id);
 
-    const findings = applyFailure ? [applyFailure] : await safeVerify(step, ctx);
+    // Failures name their cause: every failed action or check is matched against the catalogue.
+    const findings = await diagnose(applyFailure ? [applyFailure] : await safeVerify(step, ctx), ctx);
     listener({ type: 'step-verified', step: si, findings });
     if (!hasFailure(findings)) return { status: planned.length ? 'changed' : 'ok', note: planned.length ? undefined : reason };
 

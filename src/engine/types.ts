@@ -131,6 +131,8 @@ export interface Finding {
   evidence?: string;
   /** What to do about it, in plain words. */
   fix?: string;
+  /** The likely cause, named by the catalogue of known causes (src/diagnose) when it found one. */
+  cause?: string;
 }
 
 /** Facts about the target host that the probes found (versions, service manager). */

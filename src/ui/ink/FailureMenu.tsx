@@ -13,9 +13,11 @@ export function findingLines(f: Finding, indent = 0): Line[] {
   const mark = f.status === 'fail' ? '✖ ' : f.status === 'warn' ? '! ' : '✔ ';
   const tone = f.status === 'fail' ? 'fail' : f.status === 'warn' ? 'warn' : 'ok';
   if (f.status === 'pass') return [{ indent, label: mark, labelTone: tone, text: f.summary + (f.evidence ? ` (${f.evidence})` : ''), wrap: true }];
+  // With a cause from the catalogue, the step's own summary becomes part of what was seen.
+  const seen = f.cause ? (f.evidence ? `${f.summary}: ${f.evidence}` : f.summary) : (f.evidence ?? '(nothing more was reported)');
   const out: Line[] = [
-    { indent, label: `${mark}What we saw   `, labelTone: tone, text: f.evidence ?? '(nothing more was reported)', wrap: true },
-    { indent: indent + 2, label: 'Likely cause  ', text: f.summary, bold: true, wrap: true },
+    { indent, label: `${mark}What we saw   `, labelTone: tone, text: seen, wrap: true },
+    { indent: indent + 2, label: 'Likely cause  ', text: f.cause ?? f.summary, bold: true, wrap: true },
   ];
   if (f.fix) out.push({ indent: indent + 2, label: 'Fix           ', labelTone: 'accent', text: f.fix, wrap: true });
   return out;

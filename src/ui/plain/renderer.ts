@@ -17,6 +17,7 @@ export interface PlainOptions {
 export function formatFinding(f: Finding, indent = '    '): string[] {
   const lines = [`${indent}${MARK[f.status]} [${f.check}] ${f.summary}`];
   if (f.evidence && f.status !== 'pass') lines.push(`${indent}     seen: ${f.evidence}`);
+  if (f.cause && f.status !== 'pass') lines.push(`${indent}     cause: ${f.cause}`);
   if (f.fix && f.status !== 'pass') lines.push(`${indent}     fix:  ${f.fix}`);
   return lines;
 }

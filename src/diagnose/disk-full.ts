@@ -1,0 +1,46 @@
+/**
+ * The disk (or its inode table) is full: writes fail with ENOSPC ("No space left on device", which
+ * is also what a file system out of inodes says) or EDQUOT. df tells which of the two, and where.
+ */
+import * as path from 'node:path';
+import type { Context } from '../engine/types.js';
+import { diskUse } from './probes.js';
+import type { Cause, CauseEntry } from './types.js';
+
+const NO_SPACE = /no space left on device|ENOSPC|disk quota exceeded|EDQUOT|file system full|disk full/i;
+
+function firstPath(text: string): string {
+  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(text);
+  return m ? m[1]!.replace(/\/$/, '') || '/' : '/';
+}
+
+export async function diskFull(ctx: Context, text: string): Promise<Cause | null> {
+  // The file that could not be written may not exist: df the nearest directory that answers.
+  let dir = path.posix.dirname(firstPath(text));
+  let use = null;
+  for (;;) {
+    use = await diskUse(ctx, dir);
+    if (use || dir === '/') break;
+    dir = path.posix.dirname(dir);
+  }
+  const inodes = use?.inodesUsed !== undefined && use.inodesUsed >= 99;
+  const blocks = use?.blocksUsed !== undefined && use.blocksUsed >= 99;
+  const where = use ? `the file system mounted on ${use.mount} (which holds ${dir})` : `the file system that holds ${dir}`;
+  const what = inodes && !blocks
+    ? `${where} has no free inodes left (${use?.inodesUsed}% of its inodes used): no new file can be made there, however much space is free`
+    : `${where} is full${use?.blocksUsed !== undefined ? ` (${use.blocksUsed}% used, ${use.availKb ?? 0} KB free)` : ''}`;
+  const find = inodes && !blocks
+    ? `find ${use?.mount ?? dir} -xdev -type f | cut -d/ -f1-3 | sort | uniq -c | sort -n | tail shows where the many small files are`
+    : `du -xk ${use?.mount ?? dir} | sort -n | tail shows what is big`;
+  return {
+    id: inodes && !blocks ? 'inodes-full' : 'disk-full',
+    cause: `${what[0]!.toUpperCase()}${what.slice(1)}.`,
+    fix: `Free space there (${find}; old logs and /var/tmp are the usual suspects) or grow the file system, then retry.`,
+  };
+}
+
+export const diskOrInodesFull: CauseEntry = {
+  id: 'disk-full',
+  matches: (_f, text) => NO_SPACE.test(text),
+  probe: (ctx, _f, text) => diskFull(ctx, text),
+};

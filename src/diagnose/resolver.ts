@@ -1,0 +1,39 @@
+/**
+ * The resolver in resolv.conf does not answer: every lookup on the box waits for it and fails
+ * (apt: "Temporary failure resolving 'deb.debian.org'", pkg_add/ftp: "no address associated with
+ * name", getaddrinfo: EAI_AGAIN), and smtpd greets a client only after its reverse lookup timed out.
+ * It was DNS.
+ */
+import type { Context } from '../engine/types.js';
+import { RESOLV_CONF, resolverState, serverList, type ResolverState } from './probes.js';
+import { checkIs, type Cause, type CauseEntry } from './types.js';
+
+/** What the tools print when a name could not be looked up. */
+const LOOKUP_FAILED =
+  /temporary failure (?:resolving|in name resolution)|could not resolve|name or service not known|no address associated with (?:host)?name|EAI_AGAIN|getaddrinfo|resolution failed|dns (?:query|lookup) (?:failed|timed out)|SERVFAIL|no greeting/i;
+
+export const IT_WAS_DNS = 'It was DNS.';
+
+/** The sentence for a box whose resolvers are silent (null when one answers). */
+export function silentResolverCause(state: ResolverState): Cause | null {
+  if (state.silent.length === 0 || state.silent.length < state.servers.length) return null;
+  const list = serverList(state.silent);
+  const which = state.implicit
+    ? `${RESOLV_CONF} names no nameserver, so the resolver asks ${list}, and nothing answers there`
+    : `the resolver in ${RESOLV_CONF} (${list}) does not answer`;
+  return {
+    id: 'resolver-silent',
+    cause: `${IT_WAS_DNS} ${which[0]!.toUpperCase()}${which.slice(1)}: every name lookup on this box waits for it and then fails.`,
+    fix: `Put a resolver that answers in ${RESOLV_CONF} ("nameserver ADDRESS": your provider's, or a local unbound on 127.0.0.1), check it answers (dig @ADDRESS example.org, or nslookup example.org ADDRESS), then retry.`,
+  };
+}
+
+export async function silentResolver(ctx: Context): Promise<Cause | null> {
+  return silentResolverCause(await resolverState(ctx));
+}
+
+export const resolverSilent: CauseEntry = {
+  id: 'resolver-silent',
+  matches: (f, text) => LOOKUP_FAILED.test(text) || checkIs(f, 'packages.apply', 'mail-test'),
+  probe: (ctx) => silentResolver(ctx),
+};
