@@ -5,13 +5,15 @@
  * (certbot --standalone must bind it), or a firewall drops port 80 (certbot: "Timeout during
  * connect (likely firewall problem)").
  */
-import type { Context } from '../engine/types.js';
+import type { Context, Finding } from '../engine/types.js';
 import { query, recordsOf } from '../dns/client.js';
 import { parseNameserverArgs, parseResolvConf } from '../dns/discovery.js';
 import { RESOLV_CONF, listenersOn, who } from './probes.js';
 import type { Cause, CauseEntry } from './types.js';
 
 const ACME_TEXT = /acme|challenge|certbot|letsencrypt|let's encrypt|urn:ietf:params|unauthorized|timeout during connect|likely firewall|problem binding to port 80|could not bind tcp port 80/i;
+/** ACME failures that are not about reaching this box (rate limits, CAA, a refused name). */
+const OTHER_REASON = /rate ?limit|too many|caa|rejectedIdentifier|badNonce|account|not found: certbot|command not found/i;
 const FIREWALL_TEXT = /timeout during connect|likely firewall|connection (?:refused|timed out)|connect(?:ion)? timeout/i;
 
 /** The A records of the host name, from the servers the run was told to ask, else the resolver. */
@@ -26,7 +28,7 @@ async function hostAddresses(ctx: Context): Promise<{ addresses: string[]; asked
   return null;
 }
 
-export async function acmeTrouble(ctx: Context, text: string): Promise<Cause | null> {
+export async function acmeTrouble(ctx: Context, f: Finding, text: string): Promise<Cause | null> {
   const host = ctx.answers.hostname;
   const ip = ctx.answers.ipv4;
   const a = await hostAddresses(ctx);
@@ -51,7 +53,9 @@ export async function acmeTrouble(ctx: Context, text: string): Promise<Cause | n
         : `Stop it while the certificate is issued (systemctl stop ${holder.process}), or use certbot's webroot mode with that web server, then retry.`,
     };
   }
-  if (FIREWALL_TEXT.test(text)) {
+  // The A record is right and port 80 is free here: unless the CA named another reason, it could
+  // not reach port 80 (the tool's first error line is all a finding keeps of its output).
+  if (FIREWALL_TEXT.test(text) || (f.check === 'tls.apply' && !OTHER_REASON.test(text))) {
     return {
       id: 'acme-port-80-blocked',
       cause: `The CA could not connect to port 80 of ${ip} (${host}): a firewall drops it, on this box or at your provider.`,
@@ -64,5 +68,5 @@ export async function acmeTrouble(ctx: Context, text: string): Promise<Cause | n
 export const acmeChallenge: CauseEntry = {
   id: 'acme',
   matches: (f, text) => f.check.startsWith('tls.') && (ACME_TEXT.test(text) || f.check === 'tls.apply'),
-  probe: (ctx, _f, text) => (ctx.answers.tls.mode === 'acme' ? acmeTrouble(ctx, text) : Promise.resolve(null)),
+  probe: (ctx, f, text) => (ctx.answers.tls.mode === 'acme' ? acmeTrouble(ctx, f, text) : Promise.resolve(null)),
 };

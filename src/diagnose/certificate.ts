@@ -10,6 +10,8 @@ import { checkIs, type Cause, type CauseEntry } from './types.js';
 
 const TLS_TROUBLE = /certificate|private key|\.pem|\.key|\.crt|key values mismatch|SSL_CTX_use|ssl_load|PEM_read|tls/i;
 
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 /** The fix that gives back a matching pair, for how this box gets its certificate. */
 function renewFix(ctx: Context, cert: string, key: string): string {
   const tls = ctx.answers.tls;
@@ -31,7 +33,7 @@ export async function certificateTrouble(ctx: Context): Promise<Cause | null> {
   if (missing.length) {
     return {
       id: 'certificate-missing',
-      cause: `${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist: smtpd and Dovecot cannot start TLS without ${missing.length > 1 ? 'them' : 'it'}.`,
+      cause: `${capital(missing.join(' and '))} ${missing.length > 1 ? 'do' : 'does'} not exist: smtpd and Dovecot cannot start TLS without ${missing.length > 1 ? 'them' : 'it'}.`,
       fix: ctx.answers.tls.mode === 'existing' ? `Copy your certificate to ${cert} and its key to ${key} (or fix the paths in the answers), then retry.` : `Run \`mail-wizard repair\`: it ${ctx.answers.tls.mode === 'acme' ? 'asks the CA for' : 'makes'} a new certificate and key.`,
     };
   }

@@ -16,7 +16,8 @@ function firstPath(text: string): string {
 
 export async function diskFull(ctx: Context, text: string): Promise<Cause | null> {
   // The file that could not be written may not exist: df the nearest directory that answers.
-  let dir = path.posix.dirname(firstPath(text));
+  const target = path.posix.dirname(firstPath(text));
+  let dir = target;
   let use = null;
   for (;;) {
     use = await diskUse(ctx, dir);
@@ -25,13 +26,13 @@ export async function diskFull(ctx: Context, text: string): Promise<Cause | null
   }
   const inodes = use?.inodesUsed !== undefined && use.inodesUsed >= 99;
   const blocks = use?.blocksUsed !== undefined && use.blocksUsed >= 99;
-  const where = use ? `the file system mounted on ${use.mount} (which holds ${dir})` : `the file system that holds ${dir}`;
+  const where = use ? `the file system mounted on ${use.mount} (which holds ${target})` : `the file system that holds ${target}`;
   const what = inodes && !blocks
     ? `${where} has no free inodes left (${use?.inodesUsed}% of its inodes used): no new file can be made there, however much space is free`
     : `${where} is full${use?.blocksUsed !== undefined ? ` (${use.blocksUsed}% used, ${use.availKb ?? 0} KB free)` : ''}`;
   const find = inodes && !blocks
-    ? `find ${use?.mount ?? dir} -xdev -type f | cut -d/ -f1-3 | sort | uniq -c | sort -n | tail shows where the many small files are`
-    : `du -xk ${use?.mount ?? dir} | sort -n | tail shows what is big`;
+    ? `find ${use?.mount ?? target} -xdev -type f | cut -d/ -f1-3 | sort | uniq -c | sort -n | tail shows where the many small files are`
+    : `du -xk ${use?.mount ?? target} | sort -n | tail shows what is big`;
   return {
     id: inodes && !blocks ? 'inodes-full' : 'disk-full',
     cause: `${what[0]!.toUpperCase()}${what.slice(1)}.`,

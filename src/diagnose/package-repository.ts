@@ -4,7 +4,8 @@
  * script if the system is installed through an official mirror"); OpenBSD/State.pm's installpath
  * reads OpenBSD::Paths->installurl and gives up (undef) when the file cannot be opened, so without it
  * and without PKG_PATH only the current directory is searched and pkg_add says "Can't find NAME"
- * (usr.sbin/pkg_add/OpenBSD/State.pm, OpenBSD/Paths.pm).
+ * (usr.sbin/pkg_add/OpenBSD/State.pm installpath, OpenBSD/Paths.pm installurl; the message is
+ * OpenBSD/AddCreateDelete.pm choose_location and OpenBSD/Handle.pm get_location).
  * Debian: no deb line in sources.list(.d) or no package lists: "Unable to locate package NAME".
  */
 import type { Context } from '../engine/types.js';

@@ -14,8 +14,9 @@ const IN_USE = /address already in use|EADDRINUSE|could not bind|can't bind|cann
 
 /** The ports a finding is about: its check id ("services.smtp-587"), or every mail port. */
 function portsOf(f: Finding, text: string): number[] {
+  // The port of the check first, then the others: smtpd exits when it cannot bind any of them.
   const m = /(?:smtp|tls)-(\d+)$/.exec(f.check);
-  if (m) return [Number(m[1])];
+  if (m) return [Number(m[1]), ...MAIL_PORTS.filter((p) => p !== Number(m[1]))];
   const named = MAIL_PORTS.filter((p) => new RegExp(`[:\\s]${p}\\b`).test(text));
   return named.length ? named : MAIL_PORTS;
 }
@@ -40,11 +41,11 @@ export async function portHolder(ctx: Context, ports: readonly number[]): Promis
     if (!holder) continue;
     const mta = MTAS.test(holder.process);
     const what = mta ? `another mail server, ${who(holder)},` : `another program, ${who(holder)},`;
-    const remove = ctx.platform.name === 'openbsd' ? 'pkg_delete the package it came from' : `apt-get remove the package it came from (dpkg -S $(readlink -f /proc/${holder.pid ?? 'PID'}/exe) names it)`;
+    const remove = ctx.platform.name === 'openbsd' ? 'pkg_delete its package' : `apt-get remove its package, which dpkg -S $(readlink -f /proc/${holder.pid ?? 'PID'}/exe) names`;
     return {
       id: 'port-held',
       cause: `Port ${port} is held by ${what} so OpenSMTPD cannot listen there${mta ? ': two mail servers cannot share it' : ''}.`,
-      fix: `Stop it and keep it from starting at boot: ${stopCommand(ctx, holder.process)}${mta ? `; or remove it (${remove})` : ''}; then retry.`,
+      fix: `Stop it and keep it from starting at boot: ${stopCommand(ctx, holder.process)}${mta ? `; or ${remove}` : ''}; then retry.`,
     };
   }
   return null;
