@@ -34,6 +34,7 @@ export async function silentResolver(ctx: Context): Promise<Cause | null> {
 
 export const resolverSilent: CauseEntry = {
   id: 'resolver-silent',
-  matches: (f, text) => LOOKUP_FAILED.test(text) || checkIs(f, 'packages.apply', 'mail-test'),
+  matches: (f, text) =>
+    LOOKUP_FAILED.test(text) || checkIs(f, 'packages.apply', 'mail-test') || (/^services\.(smtp|tls)-/.test(f.check) && /within|time/i.test(text)),
   probe: (ctx) => silentResolver(ctx),
 };

@@ -50,7 +50,8 @@ export function errorFinding(step: AnyStep, phase: string, err: unknown): Findin
 /** Verifies one step, turning a thrown error into a failed finding. */
 export async function safeVerify(step: AnyStep, ctx: Context): Promise<Finding[]> {
   try {
-    return await step.verify(ctx);
+    // Failures name their cause: every failed check is matched against the catalogue.
+    return await diagnose(await step.verify(ctx), ctx);
   } catch (err) {
     return [errorFinding(step, 'verify', err)];
   }
@@ -201,8 +202,7 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
     }
     if (planned.length && !applyFailure) ctx.changed.add(step.id);
 
-    // Failures name their cause: every failed action or check is matched against the catalogue.
-    const findings = await diagnose(applyFailure ? [applyFailure] : await safeVerify(step, ctx), ctx);
+    const findings = applyFailure ? await diagnose([applyFailure], ctx) : await safeVerify(step, ctx);
     listener({ type: 'step-verified', step: si, findings });
     if (!hasFailure(findings)) return { status: planned.length ? 'changed' : 'ok', note: planned.length ? undefined : reason };
 
