@@ -239,3 +239,41 @@ describe.skipIf(!IS_ROOT)('a full disk (a small tmpfs, filled, in a private moun
     expect(r.stdout).toContain('fix:  Free space there (du -xk /etc | sort -n | tail shows what is big');
   });
 });
+
+describe('the SMTP greeting (real sockets on loopback)', () => {
+  it('tells a refused port from one that accepts and stays silent, and reads a late greeting', async () => {
+    const { createServer } = await import('node:net');
+    const { smtpBanner } = await import('../../src/net/smtp-banner.js');
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((s) => held.push(s));
+    const late = createServer((s) => {
+      held.push(s);
+      setTimeout(() => s.write('220 late.example ESMTP\r\n'), 300);
+    });
+    await Promise.all([silent, late].map((srv) => new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))));
+    const port = (srv: typeof silent) => (srv.address() as import('node:net').AddressInfo).port;
+    try {
+      const quiet = await smtpBanner('127.0.0.1', port(silent), 200);
+      expect(quiet).toMatchObject({ ok: false, connected: true });
+      const greeted = await smtpBanner('127.0.0.1', port(late), 10_000);
+      expect(greeted).toMatchObject({ ok: true, banner: '220 late.example ESMTP' });
+      const freed = port(silent);
+      silent.close(); // stops listening at once: a new connection is refused
+      const refused = await smtpBanner('127.0.0.1', freed, 2000);
+      expect(refused).toMatchObject({ ok: false, connected: false });
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+      late.close();
+    }
+  });
+});
+
+describe('the failure menu shows the cause', () => {
+  it('what was seen keeps the step\'s summary; the likely cause is the catalogue\'s', async () => {
+    const { findingLines } = await import('../../src/ui/ink/FailureMenu.js');
+    const lines = findingLines({ status: 'fail', check: 'services.rspamd', summary: 'rspamd is not running', evidence: 'no pid file', cause: 'localhost resolves outward', fix: 'map localhost to 127.0.0.1' });
+    const text = lines.map((l) => `${l.label ?? ''}${l.text}`);
+    expect(text).toEqual(['✖ What we saw   rspamd is not running: no pid file', 'Likely cause  localhost resolves outward', 'Fix           map localhost to 127.0.0.1']);
+  });
+});
