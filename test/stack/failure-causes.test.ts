@@ -145,6 +145,35 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     }
   }, 600_000);
 
+  it('the story: a wildcard makes localhost resolve outward, rspamd cannot bind it and dies; the wizard names the address and why', async () => {
+    // The provider's wildcard, a search domain, DNS asked before /etc/hosts, and a stock-style
+    // config that says "localhost" (an admin's override of the controller's socket).
+    await publishDns(host, DOMAIN, '* IN A 198.51.100.99', 3);
+    await host.writeFile('/etc/resolv.conf', `nameserver ${host.outsideAddress}\nsearch ${DOMAIN}\n`);
+    const nsswitch = (await host.readFile('/etc/nsswitch.conf')) ?? '';
+    await host.writeFile('/etc/nsswitch.conf', nsswitch.replace(/^hosts:.*$/m, 'hosts: dns files'));
+    await host.writeFile('/etc/rspamd/override.d/worker-controller.inc', 'bind_socket = "localhost:11334";\n');
+    try {
+      await sh('service rspamd restart >/dev/null 2>&1 || true');
+      await waitFor('rspamd to give up', async () => ((await host.exec(['pgrep', '-x', 'rspamd'])).exitCode === 1 ? true : null));
+      expect(await host.readFile('/var/log/rspamd/rspamd.log')).toMatch(/bind 198\.51\.100\.99:11334 failed/);
+
+      const r = await wizard('check', '--plain');
+      expect(r.exitCode, r.stdout).toBe(1);
+      const block = findingBlock(r.stdout, 'services.rspamd');
+      expect(block, r.stdout).toContain('cause: "localhost" resolves to 198.51.100.99, not to 127.0.0.1/::1');
+      expect(block).toContain('nsswitch.conf says "hosts: dns files"');
+      expect(block).toContain(`localhost.${DOMAIN} (→ 198.51.100.99)`);
+      expect(block).toContain('delete the wildcard or localhost record in DNS');
+      console.log(`localhost outward:\n${block}`);
+    } finally {
+      await sh('rm -f /etc/rspamd/override.d/worker-controller.inc');
+      await host.writeFile('/etc/nsswitch.conf', nsswitch);
+      await publishDns(host, DOMAIN, '', 4);
+      await sh('service rspamd start >/dev/null 2>&1 || true');
+    }
+  }, 600_000);
+
   it('a private key that is not the certificate\'s: named, and the fix it prints makes a matching pair', async () => {
     const cert = `/etc/ssl/mail.${DOMAIN}.fullchain.pem`;
     const key = `/etc/ssl/private/mail.${DOMAIN}.key`;
@@ -160,7 +189,9 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     // Doing what the fix says works.
     await sh(`mv ${cert} ${cert}.old; mv ${key} ${key}.old`);
     const repaired = await wizard('repair', '--yes', '--plain');
-    expect(repaired.stdout, repaired.stdout).toMatch(/TLS certificate\n[\s\S]*?-> changed/);
-    expect(repaired.stdout).not.toContain('FAIL [tls.');
+    const walked = /\n== \[\d+\/\d+\] TLS certificate\n[\s\S]*?\n(?=== )/.exec(repaired.stdout)?.[0] ?? '';
+    expect(walked, repaired.stdout).toContain('ok   [tls.key]');
+    expect(walked).toContain('-> changed');
+    expect(walked).not.toContain('FAIL');
   }, 900_000);
 });
