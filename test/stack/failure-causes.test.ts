@@ -99,6 +99,22 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     const good = (await host.readFile('/etc/resolv.conf')) ?? '';
     await host.writeFile('/etc/resolv.conf', `nameserver ${SILENT_RESOLVER}\n`);
     try {
+      // The packages step: certbot (for ACME) is not installed yet; apt must fetch it and cannot
+      // even look the mirror up. The story's first symptom. (Short resolver time-outs and no apt
+      // retries only keep this fast: the resolver is as silent as before.)
+      await host.writeFile('/etc/resolv.conf', `nameserver ${SILENT_RESOLVER}\noptions timeout:1 attempts:1\n`);
+      await host.writeFile('/etc/apt/apt.conf.d/99-test-no-retries', 'Acquire::Retries "0";\n');
+      await host.writeFile('/root/answers-acme.json', JSON.stringify({ ...ANSWERS, tls: 'acme' }));
+      const apt = await host.exec(wizardArgv('setup', '--yes', '--plain', '--platform', 'debian', '--answers', '/root/answers-acme.json', '--nameserver', host.outsideAddress), { timeoutMs: 400_000 });
+      expect(apt.exitCode, apt.stdout).toBe(1);
+      const packages = findingBlock(apt.stdout, 'packages.apply');
+      expect(packages, apt.stdout).toMatch(/seen: .*Temporary failure resolving 'deb\.debian\.org'/);
+      expect(packages).toContain(`cause: It was DNS. The resolver in /etc/resolv.conf (${SILENT_RESOLVER}) does not answer`);
+      console.log(`resolver silent (packages):\n${packages}`);
+      await sh('rm /etc/apt/apt.conf.d/99-test-no-retries');
+      // smtpd waits out the resolver's default time-outs before it greets.
+      await host.writeFile('/etc/resolv.conf', `nameserver ${SILENT_RESOLVER}\n`);
+
       const r = await wizard('check', '--plain');
       expect(r.exitCode, r.stdout).toBe(1);
       const block = findingBlock(r.stdout, 'services.smtp-25');
