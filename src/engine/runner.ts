@@ -5,7 +5,7 @@
  *   dry-run: probe → plan; nothing is applied or verified.
  * Every error becomes a finding: a person sees what happened and what to do, never a stack trace.
  */
-import { diagnose } from '../diagnose/index.js';
+import { diagnose } from '../diagnose/hook.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
 import type { AnyStep, Context, Finding } from './types.js';
