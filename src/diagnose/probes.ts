@@ -113,7 +113,8 @@ export interface DiskUse {
 
 /**
  * How full the file system holding `path` is: `df -k` and `df -i` on both platforms, read by their
- * headers (GNU: "Use%", "IUse%", "Mounted on"; OpenBSD df(1): "Capacity", "%iused", "Mounted on").
+ * headers (GNU: "Use%", "IUse%", "Mounted on"; OpenBSD: bin/df/df.c bsdprint() prints "Filesystem
+ * 1K-blocks Used Avail Capacity", with -i " iused ifree %iused", then "Mounted on").
  */
 export async function diskUse(ctx: Context, path: string): Promise<DiskUse | null> {
   const blocks = await ctx.host.run(['df', '-k', path], { timeoutMs: 10_000, readOnly: true });
