@@ -9,6 +9,8 @@
  * Debian: no deb line in sources.list(.d) or no package lists: "Unable to locate package NAME".
  */
 import type { Context } from '../engine/types.js';
+import { resolverState } from './probes.js';
+import { refusingResolverCause, silentResolverCause } from './resolver.js';
 import type { Cause, CauseEntry } from './types.js';
 
 const INSTALLURL = '/etc/installurl';
@@ -44,6 +46,10 @@ async function debianRepository(ctx: Context): Promise<Cause | null> {
   }
   const lists = (await ctx.host.listDir('/var/lib/apt/lists')) ?? [];
   if (!lists.some((n) => n.endsWith('_Packages') || n.includes('_Packages.'))) {
+    // No lists because apt-get update could not look the mirror up: that is the cause to name.
+    const state = await resolverState(ctx);
+    const dns = silentResolverCause(state) ?? refusingResolverCause(state);
+    if (dns) return dns;
     return {
       id: 'no-package-lists',
       cause: 'apt has a repository but no package lists: /var/lib/apt/lists holds no Packages index (apt-get update never ran, or was cleaned away), so apt knows no package by name.',

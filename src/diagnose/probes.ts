@@ -77,6 +77,8 @@ export interface ResolverState {
   servers: DnsServer[];
   /** Those that gave no reply at all (time-out or a network error). */
   silent: DnsServer[];
+  /** Those that reply REFUSED or SERVFAIL to a question any resolver answers: no recursion for us. */
+  refusing: DnsServer[];
   /** No nameserver line: the resolver library asks 127.0.0.1. */
   implicit: boolean;
 }
@@ -96,7 +98,11 @@ export async function resolverState(ctx: Context, timeoutMs = 2500): Promise<Res
     const kind = results[i]!.kind;
     return kind === 'timeout' || kind === 'error';
   });
-  return { servers: rc.nameservers, silent, implicit };
+  const refusing = rc.nameservers.filter((_, i) => {
+    const kind = results[i]!.kind;
+    return kind === 'refused' || kind === 'servfail';
+  });
+  return { servers: rc.nameservers, silent, refusing, implicit };
 }
 
 export function serverList(servers: readonly DnsServer[]): string {

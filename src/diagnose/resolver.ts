@@ -28,6 +28,18 @@ export function silentResolverCause(state: ResolverState): Cause | null {
   };
 }
 
+/** No resolver of resolv.conf looks names up: some are silent, the others refuse (REFUSED/SERVFAIL). */
+export function refusingResolverCause(state: ResolverState): Cause | null {
+  if (state.refusing.length === 0 || state.silent.length + state.refusing.length < state.servers.length) return null;
+  const silent = silentResolverCause({ ...state, silent: state.silent, servers: state.silent });
+  return {
+    id: 'resolver-refuses',
+    cause: `${IT_WAS_DNS} The resolver in ${RESOLV_CONF} (${serverList(state.refusing)}) answers, but refuses to look names up for this box (REFUSED or SERVFAIL): it is not a recursive resolver, so every name lookup fails${silent ? `; ${serverList(state.silent)} does not answer at all` : ''}.`,
+    fix: silentResolverCause({ ...state, silent: state.servers })!.fix,
+  };
+}
+
+/** Used where slowness is the symptom: only a resolver that does not answer makes smtpd wait. */
 export async function silentResolver(ctx: Context): Promise<Cause | null> {
   return silentResolverCause(await resolverState(ctx));
 }
@@ -36,5 +48,8 @@ export const resolverSilent: CauseEntry = {
   id: 'resolver-silent',
   matches: (f, text) =>
     LOOKUP_FAILED.test(text) || checkIs(f, 'packages.apply', 'mail-test') || (/^services\.(smtp|tls)-/.test(f.check) && /within|time/i.test(text)),
-  probe: (ctx) => silentResolver(ctx),
+  probe: async (ctx) => {
+    const state = await resolverState(ctx);
+    return silentResolverCause(state) ?? refusingResolverCause(state);
+  },
 };

@@ -202,11 +202,18 @@ describe('OpenBSD without /etc/installurl (pkg_add stands in: OpenBSD cannot run
   /** Prints what pkg_add prints for a stem it finds in no repository ("Can't find NAME"), exit 1. */
   const pkgAdd = () => standIn('pkg_add', `#!/bin/sh\nfor a in "$@"; do case "$a" in -*) ;; *) printf "Can't find %s\\n" "$a" >&2 ;; esac; done\nexit 1\n`);
 
-  it('names the missing file and the line that fixes it', async () => {
+  it('a missing /etc/installurl: the packages step names it before pkg_add runs', async () => {
+    const out = await plainRun([packagesStep], context(openbsd));
+    expect(out).toContain('FAIL [packages.source] /etc/installurl is missing');
+  });
+
+  it('an /etc/installurl that names no mirror (comments only): pkg_add cannot find a package, and the catalogue says why', async () => {
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/installurl'), '# https://cdn.openbsd.org/pub/OpenBSD\n');
     const dir = await pkgAdd();
     const out = await withPath(dir, () => plainRun([packagesStep], context(openbsd)));
     expect(out).toMatch(/seen: Can't find \S+/);
-    expect(out).toContain('cause: No package repository is configured: /etc/installurl does not exist');
+    expect(out).toContain('cause: No package repository is configured: /etc/installurl names no mirror');
     expect(out).toContain('fix:  Name a mirror: echo https://cdn.openbsd.org/pub/OpenBSD > /etc/installurl');
   });
 

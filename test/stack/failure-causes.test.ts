@@ -210,16 +210,16 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     expect(walked).toContain('-> changed');
     expect(walked).not.toContain('FAIL');
   }, 900_000);
-  it('apt knows no package (its lists are gone): named as missing package lists, with apt-get update as the fix', async () => {
-    // certbot (for ACME) is not installed, and apt's package lists are what a cleaned image leaves.
+  it('apt cannot refresh its lists because the resolver refuses to recurse (an authoritative server in resolv.conf): It was DNS', async () => {
+    // The server's resolv.conf names the outside NSD, which answers only for its own zones. With
+    // apt's lists gone, the packages step refreshes them first, and apt cannot look the mirror up.
     await sh('rm -f /var/lib/apt/lists/*_Packages');
     await host.writeFile('/root/answers-acme.json', JSON.stringify({ ...ANSWERS, tls: 'acme' }));
     const r = await host.exec(wizardArgv('setup', '--yes', '--plain', '--platform', 'debian', '--answers', '/root/answers-acme.json', '--nameserver', host.outsideAddress), { timeoutMs: 400_000 });
     expect(r.exitCode, r.stdout).toBe(1);
     const block = findingBlock(r.stdout, 'packages.apply');
-    expect(block, r.stdout).toMatch(/seen: E: Unable to locate package certbot/);
-    expect(block).toContain('cause: apt has a repository but no package lists');
-    expect(block).toContain('fix:  Run apt-get update');
-    console.log(`no package lists:\n${block}`);
+    expect(block, r.stdout).toContain(`cause: It was DNS. The resolver in /etc/resolv.conf (${host.outsideAddress}) answers, but refuses to look names up for this box`);
+    expect(block).toContain('fix:  Put a resolver that answers in /etc/resolv.conf');
+    console.log(`resolver refuses:\n${block}`);
   }, 600_000);
 });
