@@ -48,8 +48,10 @@ export const resolverSilent: CauseEntry = {
   id: 'resolver-silent',
   matches: (f, text) =>
     LOOKUP_FAILED.test(text) || checkIs(f, 'packages.apply', 'mail-test') || (/^services\.(smtp|tls)-/.test(f.check) && /within|time/i.test(text)),
-  probe: async (ctx) => {
+  probe: async (ctx, f) => {
     const state = await resolverState(ctx);
-    return silentResolverCause(state) ?? refusingResolverCause(state);
+    // A refusing resolver fails lookups at once: it explains a failed fetch, not a port that is slow
+    // or silent (only a resolver that does not answer makes smtpd wait).
+    return silentResolverCause(state) ?? (f.check.startsWith('services.') ? null : refusingResolverCause(state));
   },
 };

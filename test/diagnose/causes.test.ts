@@ -169,6 +169,17 @@ describe.skipIf(!NSD_AVAILABLE)('ACME: the facts behind a failed challenge (real
   const certbot = (detail: string) =>
     standIn('certbot', `#!/bin/sh\necho "Certbot failed to authenticate some domains (authenticator: standalone). The Certificate Authority reported these problems:" >&2\necho "  Domain: ${DEMO_ANSWERS.hostname}" >&2\necho "  Type:   connection" >&2\necho "  Detail: ${detail}" >&2\nexit 1\n`);
 
+  it('an authoritative server as the resolver refuses to recurse: a failed fetch is DNS, a silent port is not blamed on it', async () => {
+    nsd = await startNsd([zone('192.0.2.99')]);
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/resolv.conf'), `nameserver ${nsd.address}\n`);
+    const ctx = context(debian);
+    const fetch = await likelyCause({ status: 'fail', check: 'packages.apply', summary: 'Could not run apt-get update', evidence: "W: Failed to fetch http://deb.debian.org/debian/dists/trixie/InRelease  Temporary failure resolving 'deb.debian.org'" }, ctx);
+    expect(fetch?.cause).toBe(`It was DNS. The resolver in /etc/resolv.conf (${nsd.address}) answers, but refuses to look names up for this box (REFUSED or SERVFAIL): it is not a recursive resolver, so every name lookup fails.`);
+    const port = await likelyCause({ status: 'fail', check: 'services.smtp-25', summary: 'port 25 accepts connections but sends no SMTP greeting', evidence: 'no greeting within 10 s' }, ctx);
+    expect(port?.id).not.toBe('resolver-refuses');
+  });
+
   it('the A record points elsewhere: names the address it points to and this server\'s', async () => {
     nsd = await startNsd([zone('192.0.2.99')]);
     const dir = await certbot('192.0.2.99: Fetching http://mail.example.org/.well-known/acme-challenge/x: Timeout during connect (likely firewall problem)');
