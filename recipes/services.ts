@@ -7,6 +7,7 @@ import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
 import type { Daemon } from '../src/platform/types.js';
 import type { StartTls } from '../src/net/tls-probe.js';
+import { daemonAge } from './lib/daemon-age.js';
 import { daemonEnabled, daemonRunning } from './lib/daemon-state.js';
 
 /** In start order: Redis before Rspamd, both before smtpd (its filter), Dovecot before smtpd (LMTP). */
@@ -21,16 +22,22 @@ const RESTART_AFTER: Record<Daemon, string[]> = {
   httpd: [],
 };
 
+/** Rspamd's first start compiles its rules: on a busy 2-core box that took over a minute. */
+const SERVICE_TIMEOUT_MS = 180_000;
+
 interface DaemonState {
   daemon: Daemon;
   enabled: boolean;
   running: boolean;
+  /** Running, but started before its newest config file or certificate. */
+  stale: boolean;
 }
 
 async function probeDaemons(ctx: Context): Promise<DaemonState[]> {
   const states: DaemonState[] = [];
   for (const daemon of DAEMONS) {
-    states.push({ daemon, enabled: await daemonEnabled(ctx, daemon), running: (await daemonRunning(ctx, daemon)).ok });
+    const running = (await daemonRunning(ctx, daemon)).ok;
+    states.push({ daemon, enabled: await daemonEnabled(ctx, daemon), running, stale: running && (await daemonAge(ctx, daemon)).stale });
   }
   return states;
 }
@@ -40,6 +47,7 @@ export const servicesStep: Step<DaemonState[]> = {
   title: 'Services enabled and started',
   why: 'Starts Redis, Rspamd, Dovecot and OpenSMTPD now and at every boot, with the new configuration.',
   needs: ['smtpd', 'dovecot', 'redis', 'rspamd'],
+  takesUpChanges: [...new Set(Object.values(RESTART_AFTER).flat())],
   probe: probeDaemons,
   plan(ctx, states) {
     const actions: Action[] = [];
@@ -48,14 +56,14 @@ export const servicesStep: Step<DaemonState[]> = {
       name: ctx.platform.services[daemon],
       op,
       argv: ctx.platform.service(daemon, op, ctx.facts),
-      timeoutMs: 60_000,
+      timeoutMs: SERVICE_TIMEOUT_MS,
     });
-    for (const { daemon, enabled, running } of states) {
+    for (const { daemon, enabled, running, stale } of states) {
       if (!enabled) actions.push(service(daemon, 'enable'));
       if (!running) actions.push(service(daemon, 'start'));
-      else if (RESTART_AFTER[daemon].some((id) => ctx.changed.has(id))) {
+      else if (stale || RESTART_AFTER[daemon].some((id) => ctx.changed.has(id))) {
         for (const { op, argv } of ctx.platform.restart(daemon, ctx.facts)) {
-          actions.push({ type: 'service', name: ctx.platform.services[daemon], op, argv, timeoutMs: 60_000 });
+          actions.push({ type: 'service', name: ctx.platform.services[daemon], op, argv, timeoutMs: SERVICE_TIMEOUT_MS });
         }
       }
     }
@@ -66,9 +74,14 @@ export const servicesStep: Step<DaemonState[]> = {
 
 const SETTLE_MS = 20_000;
 
-/** Daemons take a moment after start (pid files, sockets, rspamd's first start): retry until they pass. */
+/**
+ * Daemons take a moment after start (pid files, sockets, rspamd's first start): when this run
+ * started one (the services step, or a package install that starts them), retry until they pass.
+ * Otherwise look once: a daemon nobody started will not come up by waiting (repair's first look).
+ */
 function verifyServices(ctx: Context): Promise<Finding[]> {
-  return eventually(() => checkServices(ctx));
+  const startedNow = ctx.changed.has('services') || ctx.changed.has('packages');
+  return startedNow ? eventually(() => checkServices(ctx)) : checkServices(ctx);
 }
 
 async function checkServices(ctx: Context): Promise<Finding[]> {
@@ -76,8 +89,10 @@ async function checkServices(ctx: Context): Promise<Finding[]> {
   for (const daemon of DAEMONS) {
     const name = ctx.platform.services[daemon];
     const running = await daemonRunning(ctx, daemon);
-    if (running.ok) findings.push({ status: 'pass', check: `services.${daemon}`, summary: `${name} is running`, evidence: running.evidence });
-    else {
+    if (running.ok) {
+      findings.push({ status: 'pass', check: `services.${daemon}`, summary: `${name} is running`, evidence: running.evidence });
+      findings.push(await currentConfigFinding(ctx, daemon));
+    } else {
       findings.push({
         status: 'fail',
         check: `services.${daemon}`,
@@ -94,6 +109,20 @@ async function checkServices(ctx: Context): Promise<Finding[]> {
   findings.push(await redisPing(ctx));
   findings.push(...(await listenChecks(ctx)));
   return findings;
+}
+
+/** A daemon that started before its newest file still serves the old configuration: restart it. */
+async function currentConfigFinding(ctx: Context, daemon: Daemon): Promise<Finding> {
+  const name = ctx.platform.services[daemon];
+  const age = await daemonAge(ctx, daemon);
+  if (!age.stale) return { status: 'pass', check: `services.${daemon}-current`, summary: `${name} runs its current configuration`, evidence: age.evidence };
+  return {
+    status: 'fail',
+    check: `services.${daemon}-current`,
+    summary: `${name} runs an older configuration than the one on disk`,
+    evidence: age.evidence,
+    fix: `Restart it (${ctx.platform.restart(daemon, ctx.facts).map((c) => c.argv.join(' ')).join('; ')}); \`mail-wizard repair\` does.`,
+  };
 }
 
 async function redisPing(ctx: Context): Promise<Finding> {

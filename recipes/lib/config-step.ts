@@ -28,12 +28,19 @@ export function configStep(spec: ConfigStepSpec): Step<FileState[]> {
     ...(spec.needs ? { needs: spec.needs } : {}),
     async probe(ctx) {
       await spec.beforeRender?.(ctx);
-      return probeFiles(ctx, await spec.files(ctx));
+      const states = await probeFiles(ctx, await spec.files(ctx));
+      for (const s of states) if (s.current === s.file.content) ctx.state.adopt(s.file.path, s.current);
+      return states;
     },
     plan(ctx, states) {
       const writes = planFiles(states);
-      if (writes.length === 0) return { actions: [], reason: spec.upToDate };
-      return { actions: [...writes, ...(spec.after?.(ctx, writes.map((w) => w.path)) ?? [])] };
+      // An earlier run stopped inside this step: its files may be right while what comes after
+      // them (loading the firewall, compiling sieve scripts) never ran. Do that part again.
+      const unfinished = ctx.state.unfinished.includes(spec.id);
+      if (writes.length === 0 && !unfinished) return { actions: [], reason: spec.upToDate };
+      const afterPaths = unfinished ? states.map((s) => s.file.path) : writes.map((w) => w.path);
+      const actions = [...writes, ...(spec.after?.(ctx, afterPaths) ?? [])];
+      return actions.length ? { actions } : { actions, reason: spec.upToDate };
     },
     async verify(ctx) {
       await spec.beforeRender?.(ctx);

@@ -1,7 +1,12 @@
 /**
  * Steps that own files share one pattern: render → compare with the disk → write what differs →
- * verify that each file is there as written. A missing file fails (repair restores it); a file
- * edited by hand only warns, so repair leaves it unless the daemon's own check fails.
+ * verify that each file is there as written. The run state says who wrote what is on disk:
+ *   - missing, or never written by mail-wizard (the distribution's stock file): fails, so that
+ *     repair writes it: a step that never ran must not pass;
+ *   - as mail-wizard last wrote it, but other answers (or a newer mail-wizard) want other content:
+ *     fails too, nobody's change is lost by rewriting it;
+ *   - edited by hand since mail-wizard wrote it: only warns, and is left as it is unless a person
+ *     says yes or the daemon's own check fails (see the runner).
  */
 import { octal } from '../../src/engine/actions.js';
 import type { Context, Finding, WriteFileAction } from '../../src/engine/types.js';
@@ -61,12 +66,22 @@ export async function verifyFiles(ctx: Context, check: string, files: ManagedFil
       return { status: 'fail', check, summary: `${file.path} lacks the mail-wizard block`, evidence: 'no "# BEGIN mail-wizard" line', fix: 'Run `mail-wizard repair` to add it again (the other lines stay as they are).' };
     }
     if (current !== file.content) {
+      const origin = ctx.state.origin(file.path, current);
+      if (origin === 'edited') {
+        return {
+          status: 'warn',
+          check,
+          summary: `${file.path} was edited by hand since mail-wizard wrote it; left as it is`,
+          evidence: `its content is not what mail-wizard last wrote (${ctx.state.file ?? 'run state'})`,
+          fix: 'Keep it if the change is yours: `mail-wizard plan` shows the difference, and `mail-wizard setup` in a terminal asks before replacing it (yours is backed up).',
+        };
+      }
       return {
-        status: 'warn',
+        status: 'fail',
         check,
-        summary: `${file.path} differs from what mail-wizard wrote`,
-        evidence: 'edited by hand, or written for other answers',
-        fix: 'Keep it if the change is yours; `mail-wizard plan` shows the difference.',
+        summary: origin === 'never' ? `${file.path} is not written by mail-wizard yet` : `${file.path} is out of date (written by mail-wizard for other answers)`,
+        evidence: origin === 'never' ? 'the file there is not one mail-wizard wrote (the distribution\'s, or from before mail-wizard)' : 'it is as mail-wizard last wrote it, and these answers want other content',
+        fix: 'Run `mail-wizard repair` to write it (the current file is backed up first).',
       };
     }
     if (metaDiffers) {

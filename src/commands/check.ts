@@ -4,6 +4,7 @@
  */
 import { STEPS } from '../../recipes/index.js';
 import { createContext } from '../engine/context.js';
+import { RunState } from '../engine/journal.js';
 import { hasFailure, verifyAll } from '../engine/runner.js';
 import { formatFinding } from '../ui/plain/renderer.js';
 import { resolveAnswers, resolveTarget, type CommonOptions } from './options.js';
@@ -14,7 +15,8 @@ export const MAIL_TEST_ID = 'mail-test';
 export async function checkCommand(opts: CommonOptions & { sendTest?: boolean }, io: Io): Promise<number> {
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, 'check', answers);
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts, dns: target.dns });
+  const state = await RunState.load(target.host, target.platform.paths.stateDir);
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: 'repair', facts: target.facts, dns: target.dns, state });
   const steps = opts.sendTest ? [...STEPS] : STEPS.filter((s) => s.id !== MAIL_TEST_ID);
   const results = await verifyAll(steps, ctx);
   const failed = results.filter((r) => hasFailure(r.findings)).length;

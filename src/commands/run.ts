@@ -5,6 +5,7 @@ import { STEPS } from '../../recipes/index.js';
 import { dkimPaths } from '../../recipes/templates/input.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo } from '../engine/events.js';
 import { createContext } from '../engine/context.js';
+import { RunState } from '../engine/journal.js';
 import { runSteps, type FailureChoice, type RunnerOptions } from '../engine/runner.js';
 import { planToShell } from '../engine/shell-export.js';
 import type { AnyStep, Finding, Mode } from '../engine/types.js';
@@ -77,7 +78,8 @@ function isInk(opts: RunCommandOptions, io: Io): boolean {
 
 async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target, stops: StopWatch): Promise<number> {
   const removals = { allowed: opts.allowRemove ?? [], ask: io.interactive && !opts.yes };
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals });
+  const state = await RunState.load(target.host, target.platform.paths.stateDir);
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals, state });
   const steps = [...(opts.steps ?? STEPS)];
 
   if (isInk(opts, io)) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });
@@ -94,7 +96,7 @@ async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: T
     show?.(e);
   };
 
-  const runner: RunnerOptions = { steps, ctx, listener: render, signal: stops.signal };
+  const runner: RunnerOptions = { steps, ctx, listener: render, signal: stops.signal, unattended: opts.yes };
   if (opts.mode !== 'dry-run') {
     runner.confirm = opts.yes ? async () => true : (step, actions) => askConfirm(step, actions, stops.signal);
     if (!opts.yes) runner.keep = askKeep;
@@ -136,7 +138,7 @@ async function runWithInk(opts: RunCommandOptions, answers: Answers, runner: Run
     },
   });
   inkInterrupt = () => ui.interrupt();
-  const tui: RunnerOptions = { ...runner, listener: ui.listener, signal: ui.signal };
+  const tui: RunnerOptions = { ...runner, listener: ui.listener, signal: ui.signal, unattended: opts.yes };
   if (opts.mode !== 'dry-run') {
     tui.confirm = ui.confirm;
     tui.onFailure = ui.onFailure;
@@ -183,6 +185,10 @@ async function askKeep(step: StepInfo, planned: PlannedAction): Promise<boolean>
 
 /** A stop signal cancels the question: it reads as "no". */
 async function askConfirm(step: StepInfo, actions: PlannedAction[], signal: AbortSignal): Promise<boolean> {
+  // A file edited by hand since mail-wizard wrote it: show what would be lost before asking.
+  for (const a of actions.filter((x) => x.handEdited && x.diff)) {
+    process.stdout.write(`${a.describe}: your edit would be replaced (a backup is kept):\n${a.diff}`);
+  }
   const what = actions
     .filter((a) => a.replaces || (a.action.type === 'service' && a.action.op === 'restart') || (a.action.type === 'packages' && a.action.removes?.length))
     .map((a) => (a.action.type === 'packages' ? `REMOVE ${a.action.removes?.join(', ')}` : a.describe));

@@ -5,6 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import { generateRsaKeyPair } from '../dkim/keys.js';
 import { describeFailure, type Host } from '../host/host.js';
 import type { PlannedAction } from './events.js';
+import type { RunState } from './journal.js';
 import type { Action, FileMeta } from './types.js';
 
 export function octal(mode: number): string {
@@ -45,8 +46,11 @@ export function fileDiff(path: string, current: string | null, next: string): st
   return createTwoFilesPatch(current === null ? '/dev/null' : path, path, current ?? '', next, '', '', { context: 3 });
 }
 
-/** Describes each action and, for file writes, diffs against what the host has now. */
-export async function prepareActions(actions: Action[], host: Host): Promise<PlannedAction[]> {
+/**
+ * Describes each action and, for file writes, diffs against what the host has now; with the run
+ * state, marks a write that would replace a hand edit in a file of ours.
+ */
+export async function prepareActions(actions: Action[], host: Host, state?: RunState): Promise<PlannedAction[]> {
   return Promise.all(
     actions.map(async (action): Promise<PlannedAction> => {
       const planned: PlannedAction = { action, describe: describeAction(action) };
@@ -54,6 +58,7 @@ export async function prepareActions(actions: Action[], host: Host): Promise<Pla
         const current = await host.readFile(action.path);
         planned.diff = fileDiff(action.path, current, action.content);
         planned.replaces = current !== null && current !== action.content;
+        if (planned.replaces && current !== null && state?.origin(action.path, current) === 'edited') planned.handEdited = true;
       }
       return planned;
     }),

@@ -29,6 +29,8 @@ export interface PlannedAction {
   diff?: string;
   /** writeFile: the file exists and would be replaced (ask before, keep a backup). */
   replaces?: boolean;
+  /** writeFile: the file is ours and someone edited it since mail-wizard wrote it. */
+  handEdited?: boolean;
 }
 
 export type RunnerEvent =

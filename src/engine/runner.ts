@@ -8,6 +8,8 @@
 import { diagnose } from '../diagnose/hook.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
+import { unfinishedFinding } from './journal.js';
+import { killPointReached } from './test-kill.js';
 import type { AnyStep, Context, Finding } from './types.js';
 
 export type FailureChoice = 'retry' | 'skip' | 'quit';
@@ -27,6 +29,11 @@ export interface RunnerOptions {
   onFailure?: (step: StepInfo, findings: Finding[]) => Promise<FailureChoice>;
   /** Aborted when the person asks to stop (q, Ctrl-C): no further step starts. */
   signal?: AbortSignal;
+  /**
+   * No person answers `confirm` (--yes): a hand edit in a file of ours is then left as it is, unless
+   * repair is fixing that very step (its own check fails), where our file replaces it with a backup.
+   */
+  unattended?: boolean;
 }
 
 const info = (step: AnyStep): StepInfo => ({ id: step.id, title: step.title, why: step.why });
@@ -49,9 +56,11 @@ export function errorFinding(step: AnyStep, phase: string, err: unknown): Findin
 
 /** Verifies one step, turning a thrown error into a failed finding. */
 export async function safeVerify(step: AnyStep, ctx: Context): Promise<Finding[]> {
+  const owed = unfinishedFinding(ctx.state, step);
   try {
     // Failures name their cause: every failed check is matched against the catalogue.
-    return await diagnose(await step.verify(ctx), ctx);
+    const findings = await diagnose(await step.verify(ctx), ctx);
+    return owed ? [owed, ...findings] : findings;
   } catch (err) {
     return [errorFinding(step, 'verify', err)];
   }
@@ -62,6 +71,14 @@ export async function verifyAll(steps: AnyStep[], ctx: Context): Promise<{ step:
   const results: { step: StepInfo; findings: Finding[] }[] = [];
   for (const step of steps) results.push({ step: info(step), findings: await safeVerify(step, ctx) });
   return results;
+}
+
+/**
+ * The daemon's own check of a step fails (not only a file's content or a step left unfinished):
+ * repair may then put our file back over a hand edit, which is then the likely cause.
+ */
+function daemonCheckFails(findings: Finding[]): boolean {
+  return findings.some((f) => f.status === 'fail' && !/\.(files|unfinished|owed)$/.test(f.check));
 }
 
 function needsRestart(planned: PlannedAction[]): boolean {
@@ -78,12 +95,17 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
   let stopped = false;
 
   listener({ type: 'run-start', mode: ctx.mode, platform: ctx.platform.name, steps: steps.map(info) });
+  // Temp files of writes an earlier run was killed in the middle of: never ours to keep.
+  if (ctx.mode !== 'dry-run') await ctx.state.removeLeftovers();
+  const takenUp = new Set(steps.flatMap((s) => s.takesUpChanges ?? []));
 
   let toFix: Set<string> | null = null;
+  let brokenByEdit = new Set<string>();
   if (ctx.mode === 'repair') {
     const verified = await verifyAll(steps, ctx);
     listener({ type: 'verify-all', results: verified });
     toFix = new Set(verified.filter((r) => hasFailure(r.findings)).map((r) => r.step.id));
+    brokenByEdit = new Set(verified.filter((r) => daemonCheckFails(r.findings)).map((r) => r.step.id));
   }
 
   const finish = (step: StepInfo, status: StepStatus, note?: string) => {
@@ -115,7 +137,7 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
     }
 
     listener({ type: 'step-start', step: si });
-    const outcome = await walkStep(step, si, options, backups);
+    const outcome = await walkStep(step, si, options, { backups, takenUp, replaceEdits: brokenByEdit.has(step.id) });
     if (outcome.status === 'changed') ctx.changed.add(step.id);
     finish(si, outcome.status, outcome.note);
     if (outcome.quit) stopped = true;
@@ -142,16 +164,27 @@ interface StepOutcome {
   quit?: boolean;
 }
 
+interface WalkState {
+  backups: string[];
+  /** Steps whose changes a later step takes up (restarts). */
+  takenUp: Set<string>;
+  /** Repair: the step's own check (smtpd -n, doveconf -n) failed the first look. */
+  replaceEdits: boolean;
+}
+
 /** One step, with retries when the person asks for them. */
-async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, backups: string[]): Promise<StepOutcome> {
+async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, walk: WalkState): Promise<StepOutcome> {
   const { ctx, listener } = options;
+  const { backups } = walk;
   for (;;) {
     let planned: PlannedAction[];
     let reason: string | undefined;
     try {
       const probed = await step.probe(ctx);
       const plan = step.plan(ctx, probed);
-      planned = await prepareActions(plan.actions, ctx.host);
+      planned = await prepareActions(plan.actions, ctx.host, ctx.state);
+      // A hand edit is never replaced because an earlier step changed, nor without a person's yes.
+      if (options.unattended && !walk.replaceEdits) planned = planned.filter((p) => !p.handEdited);
       reason = plan.reason;
     } catch (err) {
       const findings = [errorFinding(step, 'plan', err)];
@@ -168,10 +201,12 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
     }
 
     let applyFailure: Finding | null = null;
+    if (planned.length) await ctx.state.beginStep(step.id, planned.map((p) => p.action), walk.takenUp.has(step.id));
     for (const [index, p] of planned.entries()) {
       // A stop (q, a signal) lets the running action finish and starts no other.
       if (options.signal?.aborted) return { status: 'skipped', note: index ? `${STOPPED_NOTE} (${index} of ${planned.length} actions done)` : STOPPED_NOTE, quit: true };
       listener({ type: 'action-start', step: si, index, describe: p.describe });
+      killPointReached();
       let ok = false;
       let detail: string | undefined;
       let backup: string | undefined;
@@ -188,6 +223,7 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
         detail = err instanceof Error ? err.message : String(err);
       }
       if (backup) backups.push(backup);
+      if (ok) await ctx.state.wrote(p.action);
       listener({ type: 'action-done', step: si, index, ok, detail, backup });
       if (!ok) {
         applyFailure = {
@@ -201,6 +237,10 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, bac
       }
     }
     if (planned.length && !applyFailure) ctx.changed.add(step.id);
+    if (!applyFailure) {
+      await ctx.state.endStep(step);
+      for (const id of step.takesUpChanges ?? []) ctx.changed.delete(id);
+    }
 
     const findings = applyFailure ? await diagnose([applyFailure], ctx) : await safeVerify(step, ctx);
     listener({ type: 'step-verified', step: si, findings });

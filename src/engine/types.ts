@@ -6,6 +6,7 @@
 import type { Answers } from '../answers/schema.js';
 import type { Host } from '../host/host.js';
 import type { Platform } from '../platform/types.js';
+import type { RunState } from './journal.js';
 
 export type Mode = 'setup' | 'repair' | 'dry-run';
 
@@ -148,8 +149,13 @@ export interface Context {
   host: Host;
   mode: Mode;
   facts: Facts;
-  /** Ids of steps that changed something in this run (the services step restarts their daemons). */
+  /**
+   * Ids of steps that changed something whose daemons have not been restarted since: in this run,
+   * and (from the run state) in an earlier run that stopped before the services step.
+   */
   changed: Set<string>;
+  /** The run state on disk: what runs changed and still owe, and the files mail-wizard wrote. */
+  state: RunState;
   /** A token unique to this run (mail test subject); fixed in tests so snapshots are stable. */
   runId: string;
   dns: DnsSettings;
@@ -178,6 +184,11 @@ export interface Step<P = unknown> {
   why: string;
   /** Step ids that must have passed before this one runs. */
   needs?: string[];
+  /**
+   * Step ids whose changes this step puts into effect (the services step restarts their daemons):
+   * the run state keeps such a change, across runs, until this step has applied its actions.
+   */
+  takesUpChanges?: string[];
   /** Read-only look at the host. */
   probe(ctx: Context): Promise<P>;
   /** Pure: what to do, given what the probe saw. Empty actions = already done. */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { FileMeta } from '../engine/types.js';
 import { findGroupId, findUser } from './accounts.js';
 import { listDirBounded, readFileBounded, type BoundedList, type BoundedRead, type ListLimits, type ReadLimits } from './bounded.js';
-import type { Account, FileStat, Host, RunOptions, RunResult, WriteResult } from './host.js';
+import type { Account, FileStat, Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
 
 export interface FsHostOptions {
   /** Maps a host path (/etc/mail/smtpd.conf) to where it really is on this machine. */
@@ -108,7 +108,7 @@ export class FsHost implements Host {
     return true;
   }
 
-  async writeFile(hostPath: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult> {
+  async writeFile(hostPath: string, content: string | Uint8Array, meta: FileMeta, options: WriteOptions = {}): Promise<WriteResult> {
     const real = this.real(hostPath);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
     const { uid, gid } = await this.ids(meta);
@@ -121,12 +121,12 @@ export class FsHost implements Host {
     if (sameContent && sameMeta) return { changed: false };
 
     const result: WriteResult = { changed: true };
-    if (before && !sameContent) result.backup = await this.backup(hostPath, real, before);
+    if (before && !sameContent && options.backup !== false) result.backup = await this.backup(hostPath, real, before);
 
     await fs.mkdir(path.dirname(real), { recursive: true });
     // Temp file in the same directory, so that rename() is atomic; created with the final mode
     // from the start so a secret is never readable by others, even for a moment.
-    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.mail-wizard-${randomBytes(4).toString('hex')}`);
+    const tmp = path.join(path.dirname(real), `${tempPrefix(real)}${randomBytes(4).toString('hex')}`);
     const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, meta.mode & 0o700);
     try {
       await handle.writeFile(data);
@@ -149,6 +149,15 @@ export class FsHost implements Host {
     return result;
   }
 
+  async removeWriteLeftovers(hostPath: string): Promise<string[]> {
+    const real = this.real(hostPath);
+    const prefix = tempPrefix(real);
+    const names = (await this.listDir(path.dirname(hostPath))) ?? [];
+    const leftovers = names.filter((n) => n.startsWith(prefix)).map((n) => path.join(path.dirname(hostPath), n));
+    for (const p of leftovers) await fs.rm(this.real(p), { force: true });
+    return leftovers;
+  }
+
   /** Copies the current file, with its mode and owner, under the run's backup directory. */
   private async backup(hostPath: string, real: string, before: FileStat): Promise<string> {
     const backupHostPath = path.join(this.options.backupDir, hostPath);
@@ -163,6 +172,11 @@ export class FsHost implements Host {
   run(argv: string[], options: RunOptions): Promise<RunResult> {
     return this.options.exec(argv, options);
   }
+}
+
+/** Temp files of an atomic write are named after their target, so a later run can find leftovers. */
+function tempPrefix(real: string): string {
+  return `.${path.basename(real)}.mail-wizard-`;
 }
 
 function isMissing(err: unknown): boolean {

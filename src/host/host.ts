@@ -48,6 +48,11 @@ export interface WriteResult {
   changed: boolean;
 }
 
+export interface WriteOptions {
+  /** false: no backup of the previous file (mail-wizard's own state, rewritten at every step). */
+  backup?: boolean;
+}
+
 export interface Account {
   name: string;
   uid: number;
@@ -67,7 +72,9 @@ export interface Host {
   /** A directory someone else owns: at most limits.maxEntries names, in the directory's order. */
   listDirBounded(path: string, limits: ListLimits): Promise<BoundedList>;
   /** Atomic: temp file in the same directory, fsync, rename; the old file is backed up first. */
-  writeFile(path: string, content: string | Uint8Array, meta: FileMeta): Promise<WriteResult>;
+  writeFile(path: string, content: string | Uint8Array, meta: FileMeta, options?: WriteOptions): Promise<WriteResult>;
+  /** Removes what an interrupted atomic write of path left next to it (its temp files); returns their paths. */
+  removeWriteLeftovers(path: string): Promise<string[]>;
   /** Creates a missing directory (mode, owner); an existing one keeps its own. True when created. */
   mkdir(path: string, meta: FileMeta): Promise<boolean>;
   run(argv: string[], options: RunOptions): Promise<RunResult>;

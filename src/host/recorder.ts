@@ -62,6 +62,10 @@ export class RecorderHost implements Host {
     return { changed: true };
   }
 
+  async removeWriteLeftovers(): Promise<string[]> {
+    return [];
+  }
+
   async mkdir(p: string, meta: FileMeta): Promise<boolean> {
     this.recorded.push({ type: 'mkdir', path: p, meta });
     return true;

@@ -48,6 +48,8 @@ export const debian: Platform = {
     firewallRules: '/etc/nftables.mail-wizard.conf',
     firewallRevert: '/var/lib/mail-wizard/firewall-revert.nft',
     sshdConfig: '/etc/ssh/sshd_config',
+    // FHS 5.8: /var/lib holds state a program keeps between runs (dpkg keeps its own there).
+    stateDir: '/var/lib/mail-wizard',
   },
   users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', learn: '_spamlearn', root: 'root', wheel: 'root' },
   services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },

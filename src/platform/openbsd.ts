@@ -76,6 +76,9 @@ export const openbsd: Platform = {
     firewallRevert: '/var/db/mail-wizard/pf-revert.conf',
     // sshd(8), sshd_config(5)
     sshdConfig: '/etc/ssh/sshd_config',
+    // hier(7) (openbsd/src share/man/man7/hier.7): /var/db/ holds "Miscellaneous, automatically
+    // generated system-specific database files."
+    stateDir: '/var/db/mail-wizard',
   },
   // ports: mail/rspamd/Makefile (-DRSPAMD_USER=_rspamd); src: etc/group (root's group is wheel);
   // _smtpd: SMTPD_USER in src: usr.sbin/smtpd/smtpd.h; _redis: daemon_user in databases/redis/bsd/pkg/redis.rc.

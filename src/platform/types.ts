@@ -54,6 +54,8 @@ export interface Paths {
   /** The rules to go back to when a new ruleset is not confirmed in time ("confirm or revert"). */
   firewallRevert: string;
   sshdConfig: string;
+  /** Where the run state lives (what runs changed and still owe, the files mail-wizard wrote). */
+  stateDir: string;
 }
 
 /** Programs the recipes run, by role (absolute where the platform's PATH for root may lack them). */

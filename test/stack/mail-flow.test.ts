@@ -176,4 +176,19 @@ describe.skipIf(problem !== null)('the mail stack in a trixie test host', () => 
     expect(changed).toEqual(['/etc/smtpd.conf']);
     expect(r.stdout).toMatch(/> run start-stop-daemon --stop[^\n]*\n[\s\S]*> run service opensmtpd start/);
   }, 600_000);
+
+  it('a daemon started before its config file changed fails the check, and repair restarts only it', async () => {
+    const pid = async () => (await host.readFile('/run/dovecot/master.pid'))?.trim();
+    const before = await pid();
+    // Same content, newer time (dovecot started minutes ago): an edit the daemon never reloaded.
+    ok(await host.exec(['touch', '/etc/dovecot/dovecot.conf']));
+    const check = await host.exec(wizardArgv('check', '--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress), { timeoutMs: 300_000 });
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(/FAIL \[services\.dovecot-current\] dovecot runs an older configuration than the one on disk/);
+    expect(check.stdout).not.toMatch(/FAIL \[services\.(smtpd|rspamd|redis)-current\]/);
+    const r = await wizard('repair', '--yes', '--plain');
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout.match(/^ {3}> .*$/gm)?.every((l) => l.includes('dovecot')), r.stdout).toBe(true);
+    expect(await pid()).not.toBe(before);
+  }, 600_000);
 });

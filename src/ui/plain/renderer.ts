@@ -58,7 +58,8 @@ export function plainRenderer(options: PlainOptions): Listener {
         for (const planned of event.actions) {
           write(`   + ${planned.describe}`);
           if (planned.action.type === 'manual') for (const l of planned.action.lines) write(`       ${l}`);
-          if (options.diffs && planned.diff) for (const l of planned.diff.trimEnd().split('\n').slice(2)) write(`     ${l}`);
+          // A hand edit about to be replaced is always shown: what the admin loses is never silent.
+          if ((options.diffs || planned.handEdited) && planned.diff) for (const l of planned.diff.trimEnd().split('\n').slice(2)) write(`     ${l}`);
         }
         break;
       case 'action-start':
