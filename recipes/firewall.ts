@@ -140,6 +140,15 @@ function armRevert(ctx: Context): Action {
   };
 }
 
+/** Stops a revert timer an interrupted run left armed, if there is one (never fails). */
+function stopEarlierRevert(ctx: Context): Action {
+  return {
+    type: 'run',
+    argv: ['sh', '-c', '[ ! -f "$1" ] || { kill "$(cat "$1")" 2>/dev/null; rm -f "$1"; }', 'mail-wizard-firewall-stop-earlier', `${ctx.platform.paths.firewallRevert}.pid`],
+    timeoutMs: 10_000,
+  };
+}
+
 /** Stops the revert timer; fails when it is gone (it already put the old rules back). */
 function disarmRevert(ctx: Context): Action {
   return {
@@ -163,7 +172,11 @@ export const firewallStep: Step<FirewallProbe> = {
     const writes = planFiles(probe.files);
     const notLoaded = missingMarks(probe.loaded, loadedMarks(platform, ports)).length > 0;
     const actions: Action[] = [];
-    if (writes.length || notLoaded) {
+    // An earlier run stopped inside this step (run state): its revert timer may still be armed and
+    // would put the old rules back later. Stop it, and load and confirm again.
+    const interrupted = ctx.state.unfinished.includes('firewall');
+    if (interrupted) actions.push(stopEarlierRevert(ctx));
+    if (writes.length || notLoaded || interrupted) {
       // What to go back to: our previous table (Debian), the previous pf.conf (OpenBSD).
       const revert = platform.name === 'openbsd' ? (probe.mainNow ?? 'pass\n') : renderNftRevert(probe.loaded);
       const load = probe.whole || platform.name === 'openbsd' ? platform.paths.firewallConf : platform.paths.firewallRules;

@@ -196,6 +196,8 @@ describe.skipIf(problem !== null)('kill -9 at any action of setup, then repair c
       // and the run state owes nothing.
       const leftovers = ok(await h.exec(['find', '/', '-xdev', '-name', '.*.mail-wizard-*', '-print'])).stdout.trim();
       expect(leftovers).toBe('');
+      // No firewall revert timer of the killed run is left armed (it would undo the rules later).
+      expect(await h.readFile('/var/lib/mail-wizard/firewall-revert.nft.pid')).toBeNull();
       const lock = await h.readFile('/run/mail-wizard.lock');
       const holder = lock === null ? NaN : Number.parseInt(lock, 10);
       if (Number.isInteger(holder)) expect((await h.exec(['kill', '-0', String(holder)])).exitCode, `lock held by ${holder}`).not.toBe(0);
