@@ -175,8 +175,7 @@ export async function cleanupStale(): Promise<void> {
   for (const m of listed.stdout.matchAll(/^mw-(?:srv|out)-([0-9a-f]+)/gm)) ids.add(m[1]!);
   for (const name of await fs.readdir(hostsDir).catch(() => [])) ids.add(name);
   for (const id of ids) {
-    const owner = Number(await fs.readFile(path.join(hostsDir, id, 'owner'), 'utf8').catch(() => 0));
-    if (owner && alive(owner)) continue;
+    if (await ownerAlive(id)) continue;
     for (const ns of [`mw-srv-${id}`, `mw-out-${id}`]) {
       const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
       for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
@@ -189,7 +188,23 @@ export async function cleanupStale(): Promise<void> {
       await execa('ip', ['netns', 'del', ns], { reject: false });
     }
     await removeDir(path.join(hostsDir, id));
+    await fs.rm(path.join(OWNERS_DIR, id), { force: true });
   }
+}
+
+/**
+ * Who owns each host is also kept machine-wide (tmpfs, like the namespaces themselves): a run
+ * with another cache (MW_STACK_CACHE) sees namespaces it has no directory for, and must not take
+ * a live run's hosts for leftovers.
+ */
+const OWNERS_DIR = '/run/mail-wizard-testhosts';
+
+async function ownerAlive(id: string): Promise<boolean> {
+  for (const file of [path.join(OWNERS_DIR, id), path.join(hostsDir, id, 'owner')]) {
+    const owner = Number(await fs.readFile(file, 'utf8').catch(() => 0));
+    if (owner && alive(owner)) return true;
+  }
+  return false;
 }
 
 /** rm -rf that never crosses into a mount (a leftover bind mount must not be emptied). */
@@ -325,6 +340,8 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   // The owner file comes first: from here on, cleanupStale() of another run knows whose it is.
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'owner'), String(process.pid));
+  await fs.mkdir(OWNERS_DIR, { recursive: true });
+  await fs.writeFile(path.join(OWNERS_DIR, id), String(process.pid));
 
   const server = new BootedMachine(`mw-srv-${id}`, SERVER_ADDRESS, SERVER_ADDRESS6, path.join(dir, 'server'));
   const outside = new BootedMachine(`mw-out-${id}`, OUTSIDE_ADDRESS, OUTSIDE_ADDRESS6, path.join(dir, 'outside'));
@@ -336,6 +353,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     for (const m of [server, outside]) await m.stop().catch((e: unknown) => errors.push(e));
     for (const m of [server, outside]) await execa('ip', ['netns', 'del', m.netns], { reject: false });
     await removeDir(dir);
+    await fs.rm(path.join(OWNERS_DIR, id), { force: true });
     if (errors.length) throw new AggregateError(errors, `test host ${id}: stop failed`);
   };
 
