@@ -21,6 +21,13 @@ import { platformUnder } from '../support/mapped-platform.js';
 import { missingTools } from '../support/require-tool.js';
 import { tempDir } from '../support/tmp.js';
 
+/** The check ids this file breaks and repairs, or whose named manual step it carries out (test/unit/check-table.test.ts requires every check id in some such list). */
+export const REPAIR_COVERS = [
+  'hostname.files',
+  'hostname.running',
+  'hostname.smtpd-mailname',
+] as const;
+
 const skip = process.getuid?.() !== 0 || missingTools('host name step', ['/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/hostname']);
 
 /** A UTS (and network) namespace held open by a process that waits on its stdin. */

@@ -22,6 +22,12 @@ import { hasProgram } from '../support/require-tool.js';
 import { sandbox, type Sandbox } from '../support/sandbox.js';
 import { tempDir } from '../support/tmp.js';
 
+/** The check ids whose manual step (the mirror line, the --allow-remove) this file shows named and carried out (test/unit/check-table.test.ts requires every check id in some such list). */
+export const REPAIR_COVERS = [
+  'packages.source',
+  'packages.removals',
+] as const;
+
 const conflictHere = hasProgram('/usr/bin/apt-get') && (await execArgv(['dpkg-query', '--show', '--showformat=${db:Status-Status}', 'opensmtpd'], { timeoutMs: 20_000 })).stdout === 'installed';
 if (!conflictHere) console.warn('packages removal tests: SKIPPED, opensmtpd is not installed on this machine (test/support/system-deps.sh installs it)');
 

@@ -28,6 +28,23 @@ import { missingTools } from '../support/require-tool.js';
 import { netns } from '../support/netns.js';
 import { sandbox, type Sandbox } from '../support/sandbox.js';
 
+/** The check ids this file breaks and repairs (test/unit/check-table.test.ts requires every check id in some such list). */
+export const REPAIR_COVERS = [
+  'hosts.localhost',
+  'tls.key',
+  'tls.certificate',
+  'smtpd.config',
+  'smtpd.files',
+  'aliases.files',
+  'redis.files',
+  'dovecot.config',
+  'rspamd.config',
+  'firewall.config',
+  'dkim.key',
+  'dkim.key-mode',
+  'dkim.key-match',
+] as const;
+
 const skip = missingTools('repair of each finding', ['/usr/sbin/smtpd', '/usr/bin/doveconf', '/usr/bin/rspamadm', '/usr/sbin/nft', '/usr/bin/unshare', '/usr/bin/openssl']);
 
 let box: Sandbox;

@@ -13,6 +13,13 @@ import { debian } from '../../src/platform/debian.js';
 import { commandStep, fileStep } from '../support/steps.js';
 import { tempDir, treeSnapshot } from '../support/tmp.js';
 
+/** The check ids of a step that cannot plan, apply or verify: the finding names the error line (test/unit/check-table.test.ts requires every check id in some such list). */
+export const REPAIR_COVERS = [
+  '<step>.plan',
+  '<step>.apply',
+  '<step>.verify',
+] as const;
+
 let root: string;
 beforeEach(async () => {
   root = await tempDir();
@@ -124,6 +131,16 @@ describe('setup mode', () => {
     expect(statuses(summary)).toEqual({ x: 'failed' });
     const verified = events.find((e) => e.type === 'step-verified');
     expect(verified?.type === 'step-verified' && verified.findings[0]).toMatchObject({ check: 'x.plan', evidence: 'disk on fire' });
+  });
+
+  it('a check that throws is an x.verify finding naming the error, in setup and in repair\'s first look', async () => {
+    const throwing: AnyStep = { ...fileStep('x', '/etc/x', 'x'), verify: async () => { throw new Error('cannot read /etc/x: EIO'); } };
+    for (const mode of ['setup', 'repair'] as const) {
+      const { summary, events } = await run(mode, [throwing]);
+      expect(statuses(summary)).toEqual({ x: 'failed' });
+      const verified = events.find((e) => e.type === 'step-verified');
+      expect(verified?.type === 'step-verified' && verified.findings[0]).toMatchObject({ status: 'fail', check: 'x.verify', evidence: 'cannot read /etc/x: EIO' });
+    }
   });
 });
 
