@@ -121,8 +121,9 @@ export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
       break;
     }
     // Repair walks the failing steps, and the steps that build on one it changed (the services
-    // step restarts a daemon whose configuration was just restored).
-    const dependsOnChange = (step.needs ?? []).some((id) => ctx.changed.has(id));
+    // step restarts a daemon whose configuration was just restored), or take up its changes (a
+    // user created again: Dovecot restarts).
+    const dependsOnChange = [...(step.needs ?? []), ...(step.takesUpChanges ?? [])].some((id) => ctx.changed.has(id));
     if (toFix && !toFix.has(step.id) && !dependsOnChange) {
       finish(si, 'ok', 'verified, nothing to repair');
       continue;
