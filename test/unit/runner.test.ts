@@ -162,6 +162,17 @@ describe('repair mode', () => {
     expect((await fs.stat(file('etc/a.conf'))).mtimeMs).toBe(before.mtimeMs);
     expect(summary.backups).toEqual([expect.stringMatching(/^\/var\/backups\/mail-wizard\/.+\/etc\/b\.conf$/)]);
   });
+
+  it('walks a passing step that takes up the changes of a step it repaired (the services step after users)', async () => {
+    const planned: string[] = [];
+    const restarts = fileStep('r', '/etc/r.conf', 'R\n', { takesUpChanges: ['a'] });
+    const steps = [fileStep('a', '/etc/a.conf', 'A\n'), restarts, fileStep('b', '/etc/b.conf', 'B\n')];
+    await run('setup', steps);
+    await fs.rm(file('etc/a.conf'));
+    const { summary } = await run('repair', steps, { listener: (e) => e.type === 'step-planned' && void planned.push(e.step.id) });
+    expect(statuses(summary)).toEqual({ a: 'changed', r: 'ok', b: 'ok' });
+    expect(planned).toEqual(['a', 'r']); // r was walked (planned), b was not
+  });
 });
 
 describe('dry-run mode', () => {
