@@ -12,6 +12,7 @@ import { localhostResolvesOutward } from './localhost.js';
 import { noPackageRepository } from './package-repository.js';
 import { portHeld } from './port-holder.js';
 import { resolverSilent } from './resolver.js';
+import { recipientRefused } from './smtp-refused.js';
 import { findingText, type Cause, type CauseEntry } from './types.js';
 
 export type { Cause, CauseEntry } from './types.js';
@@ -20,6 +21,8 @@ export type { Cause, CauseEntry } from './types.js';
 export const CATALOGUE: readonly CauseEntry[] = [
   diskOrInodesFull,
   noPackageRepository,
+  // Before the resolver: a refused recipient is smtpd's answer, not a failed lookup.
+  recipientRefused,
   resolverSilent,
   portHeld,
   acmeChallenge,
