@@ -21,6 +21,9 @@ export const STEPS: readonly AnyStep[] = [
   hostnameStep,
   packagesStep,
   usersStep,
+  // Before TLS: ACME's http-01 challenge comes in on port 80, which a loaded ruleset of ours
+  // (policy drop) must already let in when the certificate is asked for.
+  firewallStep,
   tlsStep,
   aliasesStep,
   smtpdStep,
@@ -28,7 +31,6 @@ export const STEPS: readonly AnyStep[] = [
   redisStep,
   rspamdStep,
   dkimStep,
-  firewallStep,
   servicesStep,
   dnsStep,
   mailTestStep,

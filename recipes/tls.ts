@@ -6,6 +6,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { octal } from '../src/engine/actions.js';
+import { acmeDirectory } from '../src/answers/schema.js';
 import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
 import {
   CERTBOT_DEPLOY_HOOK,
@@ -125,7 +126,9 @@ export const tlsStep: Step<TlsProbe> = {
     actions.push(...planFiles(probed.files));
     if (probed.certExists && probed.certProblem) {
       // acme-client -F: "Force updating the certificate signature even if it's too soon" (openbsd/src usr.sbin/acme-client/acme-client.1).
-      const renew = platform.name === 'openbsd' ? `acme-client -Fv ${answers.hostname}` : `certbot certonly --standalone --force-renewal -d ${answers.hostname}`;
+      const renew = platform.name === 'openbsd'
+        ? `acme-client -Fv ${answers.hostname}`
+        : `certbot certonly --standalone --force-renewal --server ${acmeDirectory(answers.tls)} -d ${answers.hostname}`;
       actions.push({ type: 'manual', title: `the certificate ${probed.certProblem}: get a new one`, lines: [renew, 'mail-wizard repair'] });
     }
     if (!probed.certExists) {
@@ -141,7 +144,10 @@ export const tlsStep: Step<TlsProbe> = {
         const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
         actions.push({
           type: 'run',
-          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '-d', answers.hostname],
+          // --server: the ACME directory (certbot(1)); certbot keeps it in the lineage's renewal
+          // file, so `certbot renew` asks the same CA. A test CA's TLS is trusted through
+          // REQUESTS_CA_BUNDLE in the wizard's environment, which certbot inherits (README).
+          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', acmeDirectory(answers.tls), '-d', answers.hostname],
           timeoutMs: 5 * 60_000,
         });
       }

@@ -12,6 +12,7 @@
  * with RENEWED_LINEAGE set to the certificate's live directory; ours restarts smtpd (it reads its
  * certificate only at start) and reloads dovecot.
  */
+import { LETSENCRYPT_DIRECTORY, acmeDirectory, type TlsChoice } from '../../src/answers/schema.js';
 import type { Platform } from '../../src/platform/types.js';
 import type { Facts } from '../../src/engine/types.js';
 import { insideBlock, outsideBlock, withBlock } from '../lib/marked-block.js';
@@ -33,16 +34,25 @@ function withoutOurOldWholeFile(existing: string | null): string | null {
   return /^# Written by mail-wizard\./m.test(existing.split('\n').slice(0, 3).join('\n')) ? null : existing;
 }
 
-/** Our part of acme-client.conf: the authority (unless the admin already defines it) and our domain. */
+/**
+ * Our part of acme-client.conf: the authority and our domain. Let's Encrypt's production directory
+ * is the authority "letsencrypt" of /etc/examples/acme-client.conf (unless the admin already
+ * defines it); another directory (staging, another CA, a test CA) gets an authority of ours, with
+ * its own account key, so an admin's "letsencrypt" block is never redefined. acme-client.conf(5):
+ * "api url url: Specify the url under which the ACME API is reachable" (openbsd/src
+ * usr.sbin/acme-client/acme-client.conf.5).
+ */
 export function renderAcmeClientOwn(input: TemplateInput, sharedConf: string | null): string {
   const { answers, platform } = input;
   const { cert, key } = tlsPaths(input);
-  const adminAuthority = outsideBlock(withoutOurOldWholeFile(sharedConf)).some((l) => AUTHORITY.test(l));
+  const directory = acmeDirectory(answers.tls);
+  const name = acmeAuthority(answers.tls);
+  const adminAuthority = name === 'letsencrypt' && outsideBlock(withoutOurOldWholeFile(sharedConf)).some((l) => AUTHORITY.test(l));
   const authority = adminAuthority
     ? '# The authority "letsencrypt" is defined in acme-client.conf itself.\n'
-    : `authority letsencrypt {
-	api url "https://acme-v02.api.letsencrypt.org/directory"
-	account key "/etc/acme/letsencrypt-privkey.pem"
+    : `authority ${name} {
+	api url "${directory}"
+	account key "/etc/acme/${name}-privkey.pem"
 }
 `;
   return `${header(ownInclude(platform.paths.acmeClientConf), `certificates for ${answers.hostname} (included by ${platform.paths.acmeClientConf})`)}
@@ -51,9 +61,14 @@ ${authority}
 domain ${answers.hostname} {
 	domain key "${key}"
 	domain full chain certificate "${cert}"
-	sign with letsencrypt
+	sign with ${name}
 }
 `;
+}
+
+/** The acme-client.conf authority the certificate is signed with. */
+export function acmeAuthority(tls: TlsChoice): string {
+  return acmeDirectory(tls) === LETSENCRYPT_DIRECTORY ? 'letsencrypt' : 'mail-wizard';
 }
 
 /** acme-client.conf (the admin's, or a new one) with our include in a marked block. */

@@ -58,6 +58,92 @@ useradd --create-home --shell /bin/sh bob
 #   passwd alice
 #   passwd bob
 
+# == Firewall
+# Opens exactly the ports mail needs (and SSH), in rules of its own; other rules stay as they are.
+mkdir -p "$(dirname /etc/nftables.mail-wizard.conf)"
+[ -e /etc/nftables.mail-wizard.conf ] && backup /etc/nftables.mail-wizard.conf
+(umask 077 && cat > /etc/nftables.mail-wizard.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+#!/usr/sbin/nft -f
+# /etc/nftables.mail-wizard.conf: the mail server's nftables table (mail_wizard)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+# Only the table inet mail_wizard is replaced; other tables (docker, fail2ban, yours) stay as they are.
+# Its input chain drops what it does not accept. It has no forward chain: what this box routes
+# (containers, VMs) is for the tables that route it.
+#
+# Open ports:
+#   22    SSH, so you keep your way in
+#   25    SMTP from other mail servers
+#   80    HTTP, for ACME certificate challenges
+#   143   IMAP with STARTTLS
+#   465   SMTP submission over TLS
+#   587   SMTP submission with STARTTLS
+#   993   IMAP over TLS
+
+table inet mail_wizard
+delete table inet mail_wizard
+
+table inet mail_wizard {
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    iif "lo" accept
+    meta l4proto { icmp, ipv6-icmp } accept
+    tcp dport 22 accept
+    tcp dport 25 accept
+    tcp dport 80 accept
+    tcp dport 143 accept
+    tcp dport 465 accept
+    tcp dport 587 accept
+    tcp dport 993 accept
+  }
+}
+MAIL_WIZARD_EOF
+)
+chown root /etc/nftables.mail-wizard.conf.mail-wizard-new
+chmod 0644 /etc/nftables.mail-wizard.conf.mail-wizard-new
+mv -f /etc/nftables.mail-wizard.conf.mail-wizard-new /etc/nftables.mail-wizard.conf
+mkdir -p "$(dirname /etc/nftables.conf)"
+[ -e /etc/nftables.conf ] && backup /etc/nftables.conf
+(umask 077 && cat > /etc/nftables.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+#!/usr/sbin/nft -f
+
+# BEGIN mail-wizard: the mail server's rules (kept in /etc/nftables.mail-wizard.conf); the rest of this file is yours
+include "/etc/nftables.mail-wizard.conf"
+# END mail-wizard
+MAIL_WIZARD_EOF
+)
+chown root /etc/nftables.conf.mail-wizard-new
+chmod 0755 /etc/nftables.conf.mail-wizard-new
+mv -f /etc/nftables.conf.mail-wizard-new /etc/nftables.conf
+mkdir -p "$(dirname /var/lib/mail-wizard/firewall-revert.nft)"
+[ -e /var/lib/mail-wizard/firewall-revert.nft ] && backup /var/lib/mail-wizard/firewall-revert.nft
+(umask 077 && cat > /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new <<'MAIL_WIZARD_EOF'
+table inet mail_wizard
+delete table inet mail_wizard
+MAIL_WIZARD_EOF
+)
+chown root /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new
+chmod 0600 /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new
+mv -f /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new /var/lib/mail-wizard/firewall-revert.nft
+nft --check --file /etc/nftables.conf
+sh -c 'pidfile=$1 delay=$2; shift 2; (trap "" HUP; sleep "$delay" & s=$!; trap "kill $s; exit 0" TERM; wait $s && exec "$@") </dev/null >/dev/null 2>&1 & echo $! > "$pidfile"' mail-wizard-firewall-revert /var/lib/mail-wizard/firewall-revert.nft.pid 120 nft --file /var/lib/mail-wizard/firewall-revert.nft
+nft --file /etc/nftables.mail-wizard.conf
+out=$(nft list table inet mail_wizard)
+case "$out" in *'ct state established,related accept'*) ;; *) echo 'missing: ct state established,related accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 22 accept'*) ;; *) echo 'missing: tcp dport 22 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 25 accept'*) ;; *) echo 'missing: tcp dport 25 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 80 accept'*) ;; *) echo 'missing: tcp dport 80 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 143 accept'*) ;; *) echo 'missing: tcp dport 143 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 465 accept'*) ;; *) echo 'missing: tcp dport 465 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 587 accept'*) ;; *) echo 'missing: tcp dport 587 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 993 accept'*) ;; *) echo 'missing: tcp dport 993 accept' >&2; exit 1 ;; esac
+printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
+read -r answer
+[ "$answer" = y ] || exit 1
+sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/lib/mail-wizard/firewall-revert.nft.pid
+
 # == TLS certificate
 # Mail servers and clients talk over TLS; the certificate must name the host name.
 mkdir -p "$(dirname /etc/letsencrypt/renewal-hooks/deploy/mail-wizard)"
@@ -80,7 +166,7 @@ MAIL_WIZARD_EOF
 chown root /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
 chmod 0755 /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
 mv -f /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new /etc/letsencrypt/renewal-hooks/deploy/mail-wizard
-certbot certonly --standalone --non-interactive --agree-tos -m postmaster@example.org -d mail.example.org
+certbot certonly --standalone --non-interactive --agree-tos -m postmaster@example.org --server https://acme-v02.api.letsencrypt.org/directory -d mail.example.org
 
 # == Aliases (postmaster, abuse, root)
 # postmaster@ and abuse@ must reach a person; root's mail too.
@@ -550,92 +636,6 @@ chown root:_rspamd /var/lib/rspamd/dkim/example.org.mail2026.key
 chmod 0440 /var/lib/rspamd/dkim/example.org.mail2026.key
 openssl pkey -in /var/lib/rspamd/dkim/example.org.mail2026.key -pubout -out /var/lib/rspamd/dkim/example.org.mail2026.pub
 chmod 0644 /var/lib/rspamd/dkim/example.org.mail2026.pub
-
-# == Firewall
-# Opens exactly the ports mail needs (and SSH), in rules of its own; other rules stay as they are.
-mkdir -p "$(dirname /etc/nftables.mail-wizard.conf)"
-[ -e /etc/nftables.mail-wizard.conf ] && backup /etc/nftables.mail-wizard.conf
-(umask 077 && cat > /etc/nftables.mail-wizard.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-#!/usr/sbin/nft -f
-# /etc/nftables.mail-wizard.conf: the mail server's nftables table (mail_wizard)
-# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
-# the previous version of this file is kept under /var/backups/mail-wizard/.
-# Only the table inet mail_wizard is replaced; other tables (docker, fail2ban, yours) stay as they are.
-# Its input chain drops what it does not accept. It has no forward chain: what this box routes
-# (containers, VMs) is for the tables that route it.
-#
-# Open ports:
-#   22    SSH, so you keep your way in
-#   25    SMTP from other mail servers
-#   80    HTTP, for ACME certificate challenges
-#   143   IMAP with STARTTLS
-#   465   SMTP submission over TLS
-#   587   SMTP submission with STARTTLS
-#   993   IMAP over TLS
-
-table inet mail_wizard
-delete table inet mail_wizard
-
-table inet mail_wizard {
-  chain input {
-    type filter hook input priority filter; policy drop;
-    ct state established,related accept
-    ct state invalid drop
-    iif "lo" accept
-    meta l4proto { icmp, ipv6-icmp } accept
-    tcp dport 22 accept
-    tcp dport 25 accept
-    tcp dport 80 accept
-    tcp dport 143 accept
-    tcp dport 465 accept
-    tcp dport 587 accept
-    tcp dport 993 accept
-  }
-}
-MAIL_WIZARD_EOF
-)
-chown root /etc/nftables.mail-wizard.conf.mail-wizard-new
-chmod 0644 /etc/nftables.mail-wizard.conf.mail-wizard-new
-mv -f /etc/nftables.mail-wizard.conf.mail-wizard-new /etc/nftables.mail-wizard.conf
-mkdir -p "$(dirname /etc/nftables.conf)"
-[ -e /etc/nftables.conf ] && backup /etc/nftables.conf
-(umask 077 && cat > /etc/nftables.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-#!/usr/sbin/nft -f
-
-# BEGIN mail-wizard: the mail server's rules (kept in /etc/nftables.mail-wizard.conf); the rest of this file is yours
-include "/etc/nftables.mail-wizard.conf"
-# END mail-wizard
-MAIL_WIZARD_EOF
-)
-chown root /etc/nftables.conf.mail-wizard-new
-chmod 0755 /etc/nftables.conf.mail-wizard-new
-mv -f /etc/nftables.conf.mail-wizard-new /etc/nftables.conf
-mkdir -p "$(dirname /var/lib/mail-wizard/firewall-revert.nft)"
-[ -e /var/lib/mail-wizard/firewall-revert.nft ] && backup /var/lib/mail-wizard/firewall-revert.nft
-(umask 077 && cat > /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new <<'MAIL_WIZARD_EOF'
-table inet mail_wizard
-delete table inet mail_wizard
-MAIL_WIZARD_EOF
-)
-chown root /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new
-chmod 0600 /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new
-mv -f /var/lib/mail-wizard/firewall-revert.nft.mail-wizard-new /var/lib/mail-wizard/firewall-revert.nft
-nft --check --file /etc/nftables.conf
-sh -c 'pidfile=$1 delay=$2; shift 2; (trap "" HUP; sleep "$delay" & s=$!; trap "kill $s; exit 0" TERM; wait $s && exec "$@") </dev/null >/dev/null 2>&1 & echo $! > "$pidfile"' mail-wizard-firewall-revert /var/lib/mail-wizard/firewall-revert.nft.pid 120 nft --file /var/lib/mail-wizard/firewall-revert.nft
-nft --file /etc/nftables.mail-wizard.conf
-out=$(nft list table inet mail_wizard)
-case "$out" in *'ct state established,related accept'*) ;; *) echo 'missing: ct state established,related accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 22 accept'*) ;; *) echo 'missing: tcp dport 22 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 25 accept'*) ;; *) echo 'missing: tcp dport 25 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 80 accept'*) ;; *) echo 'missing: tcp dport 80 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 143 accept'*) ;; *) echo 'missing: tcp dport 143 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 465 accept'*) ;; *) echo 'missing: tcp dport 465 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 587 accept'*) ;; *) echo 'missing: tcp dport 587 accept' >&2; exit 1 ;; esac
-case "$out" in *'tcp dport 993 accept'*) ;; *) echo 'missing: tcp dport 993 accept' >&2; exit 1 ;; esac
-printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
-read -r answer
-[ "$answer" = y ] || exit 1
-sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/lib/mail-wizard/firewall-revert.nft.pid
 
 # == Services enabled and started
 # Starts Redis, Rspamd, Dovecot and OpenSMTPD now and at every boot, with the new configuration.

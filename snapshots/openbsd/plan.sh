@@ -48,6 +48,72 @@ useradd -m bob
 #   passwd alice
 #   passwd bob
 
+# == Firewall
+# Opens exactly the ports mail needs (and SSH), in rules of its own; other rules stay as they are.
+mkdir -p "$(dirname /etc/pf.conf)"
+[ -e /etc/pf.conf ] && backup /etc/pf.conf
+(umask 077 && cat > /etc/pf.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/pf.conf: pf rules for a mail server
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+# It replaced the stock pf.conf (which passed everything). The stock file's own rules are kept.
+#
+# Open ports:
+#   22    SSH, so you keep your way in
+#   25    SMTP from other mail servers
+#   80    HTTP, for ACME certificate challenges
+#   143   IMAP with STARTTLS
+#   465   SMTP submission over TLS
+#   587   SMTP submission with STARTTLS
+#   993   IMAP over TLS
+
+set skip on lo
+block return log
+pass out
+pass in proto tcp to port 22 label "mail-wizard 22"
+pass in proto tcp to port 25 label "mail-wizard 25"
+pass in proto tcp to port 80 label "mail-wizard 80"
+pass in proto tcp to port 143 label "mail-wizard 143"
+pass in proto tcp to port 465 label "mail-wizard 465"
+pass in proto tcp to port 587 label "mail-wizard 587"
+pass in proto tcp to port 993 label "mail-wizard 993"
+# ICMP that keeps the network working (path MTU discovery, IPv6 neighbour discovery).
+pass in inet proto icmp icmp-type { echoreq unreach timex }
+pass in inet6 proto icmp6
+
+# From the stock pf.conf: no remote X11, no network for the port build user.
+block return in on ! lo0 proto tcp to port 6000:6010
+block return out log proto {tcp udp} user _pbuild
+MAIL_WIZARD_EOF
+)
+chown root /etc/pf.conf.mail-wizard-new
+chmod 0600 /etc/pf.conf.mail-wizard-new
+mv -f /etc/pf.conf.mail-wizard-new /etc/pf.conf
+mkdir -p "$(dirname /var/db/mail-wizard/pf-revert.conf)"
+[ -e /var/db/mail-wizard/pf-revert.conf ] && backup /var/db/mail-wizard/pf-revert.conf
+(umask 077 && cat > /var/db/mail-wizard/pf-revert.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+pass
+MAIL_WIZARD_EOF
+)
+chown root /var/db/mail-wizard/pf-revert.conf.mail-wizard-new
+chmod 0600 /var/db/mail-wizard/pf-revert.conf.mail-wizard-new
+mv -f /var/db/mail-wizard/pf-revert.conf.mail-wizard-new /var/db/mail-wizard/pf-revert.conf
+pfctl -n -f /etc/pf.conf
+sh -c 'pidfile=$1 delay=$2; shift 2; (trap "" HUP; sleep "$delay" & s=$!; trap "kill $s; exit 0" TERM; wait $s && exec "$@") </dev/null >/dev/null 2>&1 & echo $! > "$pidfile"' mail-wizard-firewall-revert /var/db/mail-wizard/pf-revert.conf.pid 120 pfctl -f /var/db/mail-wizard/pf-revert.conf
+pfctl -f /etc/pf.conf
+out=$(pfctl -s rules)
+case "$out" in *'label "mail-wizard 22"'*) ;; *) echo 'missing: label "mail-wizard 22"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 25"'*) ;; *) echo 'missing: label "mail-wizard 25"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 80"'*) ;; *) echo 'missing: label "mail-wizard 80"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 143"'*) ;; *) echo 'missing: label "mail-wizard 143"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 465"'*) ;; *) echo 'missing: label "mail-wizard 465"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 587"'*) ;; *) echo 'missing: label "mail-wizard 587"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 993"'*) ;; *) echo 'missing: label "mail-wizard 993"' >&2; exit 1 ;; esac
+printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
+read -r answer
+[ "$answer" = y ] || exit 1
+sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/db/mail-wizard/pf-revert.conf.pid
+
 # == TLS certificate
 # Mail servers and clients talk over TLS; the certificate must name the host name.
 mkdir -p "$(dirname /etc/acme-client.mail-wizard.conf)"
@@ -598,72 +664,6 @@ chown root:_rspamd /etc/mail/dkim/example.org.mail2026.key
 chmod 0440 /etc/mail/dkim/example.org.mail2026.key
 openssl pkey -in /etc/mail/dkim/example.org.mail2026.key -pubout -out /etc/mail/dkim/example.org.mail2026.pub
 chmod 0644 /etc/mail/dkim/example.org.mail2026.pub
-
-# == Firewall
-# Opens exactly the ports mail needs (and SSH), in rules of its own; other rules stay as they are.
-mkdir -p "$(dirname /etc/pf.conf)"
-[ -e /etc/pf.conf ] && backup /etc/pf.conf
-(umask 077 && cat > /etc/pf.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-# /etc/pf.conf: pf rules for a mail server
-# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
-# the previous version of this file is kept under /var/backups/mail-wizard/.
-# It replaced the stock pf.conf (which passed everything). The stock file's own rules are kept.
-#
-# Open ports:
-#   22    SSH, so you keep your way in
-#   25    SMTP from other mail servers
-#   80    HTTP, for ACME certificate challenges
-#   143   IMAP with STARTTLS
-#   465   SMTP submission over TLS
-#   587   SMTP submission with STARTTLS
-#   993   IMAP over TLS
-
-set skip on lo
-block return log
-pass out
-pass in proto tcp to port 22 label "mail-wizard 22"
-pass in proto tcp to port 25 label "mail-wizard 25"
-pass in proto tcp to port 80 label "mail-wizard 80"
-pass in proto tcp to port 143 label "mail-wizard 143"
-pass in proto tcp to port 465 label "mail-wizard 465"
-pass in proto tcp to port 587 label "mail-wizard 587"
-pass in proto tcp to port 993 label "mail-wizard 993"
-# ICMP that keeps the network working (path MTU discovery, IPv6 neighbour discovery).
-pass in inet proto icmp icmp-type { echoreq unreach timex }
-pass in inet6 proto icmp6
-
-# From the stock pf.conf: no remote X11, no network for the port build user.
-block return in on ! lo0 proto tcp to port 6000:6010
-block return out log proto {tcp udp} user _pbuild
-MAIL_WIZARD_EOF
-)
-chown root /etc/pf.conf.mail-wizard-new
-chmod 0600 /etc/pf.conf.mail-wizard-new
-mv -f /etc/pf.conf.mail-wizard-new /etc/pf.conf
-mkdir -p "$(dirname /var/db/mail-wizard/pf-revert.conf)"
-[ -e /var/db/mail-wizard/pf-revert.conf ] && backup /var/db/mail-wizard/pf-revert.conf
-(umask 077 && cat > /var/db/mail-wizard/pf-revert.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
-pass
-MAIL_WIZARD_EOF
-)
-chown root /var/db/mail-wizard/pf-revert.conf.mail-wizard-new
-chmod 0600 /var/db/mail-wizard/pf-revert.conf.mail-wizard-new
-mv -f /var/db/mail-wizard/pf-revert.conf.mail-wizard-new /var/db/mail-wizard/pf-revert.conf
-pfctl -n -f /etc/pf.conf
-sh -c 'pidfile=$1 delay=$2; shift 2; (trap "" HUP; sleep "$delay" & s=$!; trap "kill $s; exit 0" TERM; wait $s && exec "$@") </dev/null >/dev/null 2>&1 & echo $! > "$pidfile"' mail-wizard-firewall-revert /var/db/mail-wizard/pf-revert.conf.pid 120 pfctl -f /var/db/mail-wizard/pf-revert.conf
-pfctl -f /etc/pf.conf
-out=$(pfctl -s rules)
-case "$out" in *'label "mail-wizard 22"'*) ;; *) echo 'missing: label "mail-wizard 22"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 25"'*) ;; *) echo 'missing: label "mail-wizard 25"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 80"'*) ;; *) echo 'missing: label "mail-wizard 80"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 143"'*) ;; *) echo 'missing: label "mail-wizard 143"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 465"'*) ;; *) echo 'missing: label "mail-wizard 465"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 587"'*) ;; *) echo 'missing: label "mail-wizard 587"' >&2; exit 1 ;; esac
-case "$out" in *'label "mail-wizard 993"'*) ;; *) echo 'missing: label "mail-wizard 993"' >&2; exit 1 ;; esac
-printf '%s [y/N] ' 'The new firewall rules are loaded (SSH open on 22). Can you still reach this box (try a new SSH connection)? Keep them?'
-read -r answer
-[ "$answer" = y ] || exit 1
-sh -c 'kill "$(cat "$1")" && rm -f "$1"' mail-wizard-firewall-keep /var/db/mail-wizard/pf-revert.conf.pid
 
 # == Services enabled and started
 # Starts Redis, Rspamd, Dovecot and OpenSMTPD now and at every boot, with the new configuration.

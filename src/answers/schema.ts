@@ -5,8 +5,14 @@
 
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 
+/** Let's Encrypt's production ACME directory: where `acme` gets its certificate unless told otherwise. */
+export const LETSENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+/** Let's Encrypt's staging directory (untrusted certificates, generous rate limits): for a first try. */
+export const LETSENCRYPT_STAGING_DIRECTORY = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
 export type TlsChoice =
-  | { mode: 'acme' }
+  /** directory: the CA's ACME directory URL; absent means Let's Encrypt's production one. */
+  | { mode: 'acme'; directory?: string }
   | { mode: 'self-signed' }
   | { mode: 'existing'; cert: string; key: string };
 
@@ -78,3 +84,8 @@ export const FIELDS: readonly FieldSpec[] = [
     why: 'acme: a free trusted certificate (port 80 must be open); self-signed: tests.',
   },
 ];
+
+/** The ACME directory the certificate comes from (acme mode). */
+export function acmeDirectory(tls: TlsChoice): string {
+  return (tls.mode === 'acme' && tls.directory) || LETSENCRYPT_DIRECTORY;
+}

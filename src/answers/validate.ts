@@ -4,7 +4,7 @@
  * the CLI prints and the interview shows while typing.
  */
 import { isIPv6 } from 'node:net';
-import { FIELDS, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
+import { FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SELECTOR_LABEL = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
@@ -97,6 +97,28 @@ export function checkConfigPath(value: string): string | null {
     return 'cannot go into smtpd.conf and dovecot.conf: use letters, digits and / . _ - + @ , = only (no quotes, spaces, newlines or other syntax)';
   }
   if (value.split('/').some((part) => part.startsWith('-'))) return 'has a part starting with "-"';
+  return null;
+}
+
+/**
+ * An ACME directory URL, written into acme-client.conf (api url "…") and given to certbot as
+ * --server: https (RFC 8555 section 6.1 requires it), no credentials or fragment, and only
+ * characters that neither grammar reads as syntax (no quotes, spaces, backslashes).
+ */
+const URL_CHARS = /^[A-Za-z0-9._~:/?&=%+,;@[\]-]+$/;
+
+export function checkAcmeDirectory(value: string): string | null {
+  const example = `(for example ${LETSENCRYPT_STAGING_DIRECTORY})`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `is not a URL: give the CA's ACME directory URL ${example}`;
+  }
+  if (url.protocol !== 'https:') return `must be an https URL: ACME directories are served over TLS ${example}`;
+  if (url.username || url.password) return 'must not hold a user name or password';
+  if (url.hash) return 'must not have a #fragment';
+  if (!URL_CHARS.test(value)) return 'has characters that cannot go into acme-client.conf (quotes, spaces, backslashes)';
   return null;
 }
 
@@ -214,12 +236,21 @@ function mapDefined<T, U>(v: T | undefined, fn: (v: T) => U): U | undefined {
 }
 
 function parseTls(raw: unknown, errors: string[]): TlsChoice | undefined {
-  const modes = 'acme, self-signed, or {"mode":"existing","cert":PATH,"key":PATH}';
+  const modes = 'acme, {"mode":"acme","directory":URL}, self-signed, or {"mode":"existing","cert":PATH,"key":PATH}';
   if (raw === undefined) {
     errors.push(`tls: missing (${modes})`);
     return undefined;
   }
   const mode = typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null ? (raw as { mode?: unknown }).mode : undefined;
+  if (mode === 'acme' && typeof raw === 'object' && raw !== null && 'directory' in raw) {
+    const { directory } = raw as { directory?: unknown };
+    const problem = typeof directory === 'string' ? checkAcmeDirectory(directory) : checkAcmeDirectory(String(directory));
+    if (problem) {
+      errors.push(`tls.directory: ${show(directory)} ${problem}`);
+      return undefined;
+    }
+    return { mode, directory: directory as string };
+  }
   if (mode === 'acme' || mode === 'self-signed') return { mode };
   if (mode === 'existing' && typeof raw === 'object' && raw !== null) {
     const { cert, key } = raw as { cert?: unknown; key?: unknown };

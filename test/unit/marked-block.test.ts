@@ -186,6 +186,31 @@ describe('OpenBSD ACME renewal: httpd.conf, acme-client.conf and daily.local kee
     expect(httpd?.content).toBe(`${BLOCK_BEGIN}: ACME challenges for the mail server's certificate\ninclude "/etc/httpd.mail-wizard.conf"\n${BLOCK_END}\n`);
   });
 
+  it('another ACME directory gets an authority of ours (api url), beside the admin\'s "letsencrypt"', async () => {
+    await put('/etc/acme-client.conf', acme);
+    const staging = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+    const ctx = context('setup', openbsd, { ...ANSWERS, tls: { mode: 'acme', directory: staging } });
+    const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
+    const own = plan.actions.find((a): a is WriteFileAction => a.type === 'writeFile' && a.path === '/etc/acme-client.mail-wizard.conf')?.content;
+    expect(own).toContain(`authority mail-wizard {\n\tapi url "${staging}"\n\taccount key "/etc/acme/mail-wizard-privkey.pem"\n}\n`);
+    expect(own).toMatch(/^\tsign with mail-wizard$/m);
+    expect(own).not.toMatch(/^authority letsencrypt/m);
+  });
+
+  it('on Debian, certbot is given the directory as --server (the default one when none is named)', async () => {
+    const certbotArgv = async (tls: Answers['tls']) => {
+      const ctx = context('setup', debian, { ...ANSWERS, tls });
+      const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
+      const run = plan.actions.find((a) => a.type === 'run' && a.argv[0] === 'certbot');
+      return run?.type === 'run' ? run.argv : [];
+    };
+    const pebble = 'https://198.51.100.10:14000/dir';
+    const argv = await certbotArgv({ mode: 'acme', directory: pebble });
+    expect(argv.slice(argv.indexOf('--server'), argv.indexOf('--server') + 2)).toEqual(['--server', pebble]);
+    const plain = await certbotArgv({ mode: 'acme' });
+    expect(plain.slice(plain.indexOf('--server'), plain.indexOf('--server') + 2)).toEqual(['--server', 'https://acme-v02.api.letsencrypt.org/directory']);
+  });
+
   it('on a stock box (no httpd.conf, no acme-client.conf) the authority comes with our file', async () => {
     const ctx = context('setup', openbsd, { ...ANSWERS, tls: { mode: 'acme' } });
     const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));

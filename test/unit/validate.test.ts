@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
+import { acmeDirectory } from '../../src/answers/schema.js';
 import { validateAnswers } from '../../src/answers/validate.js';
 
 const good = { ...DEMO_ANSWERS };
@@ -15,6 +16,17 @@ describe('answers validation', () => {
     const minimal = { domain: 'example.net', hostname: 'example.net', ipv4: '198.51.100.7', users: ['carol'], postmaster: 'carol', dkimSelector: 's1', dmarcPolicy: 'none', tls: 'self-signed' };
     const result = validateAnswers(minimal);
     expect(result).toEqual({ ok: true, answers: { ...minimal, tls: { mode: 'self-signed' } } });
+  });
+
+  it('takes an ACME directory, and no directory means Let\'s Encrypt\'s production one', () => {
+    const staging = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+    const result = validateAnswers({ ...good, tls: { mode: 'acme', directory: staging } });
+    expect(result.ok && result.answers.tls).toEqual({ mode: 'acme', directory: staging });
+    const pebble = validateAnswers({ ...good, tls: { mode: 'acme', directory: 'https://198.51.100.10:14000/dir' } });
+    expect(pebble.ok && acmeDirectory(pebble.answers.tls)).toBe('https://198.51.100.10:14000/dir');
+    const plain = validateAnswers({ ...good, tls: 'acme' });
+    expect(plain.ok && plain.answers.tls).toEqual({ mode: 'acme' });
+    expect(plain.ok && acmeDirectory(plain.answers.tls)).toBe('https://acme-v02.api.letsencrypt.org/directory');
   });
 
   it('normalizes a trailing dot and surrounding spaces', () => {
@@ -66,6 +78,14 @@ describe('answers validation', () => {
     ['tls', { mode: 'existing', cert: '/etc/ssl/%{home}.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "/etc/ssl/%{home}.pem" cannot go into'],
     ['tls', { mode: 'existing', cert: '/etc/ssl/-x.pem', key: '/etc/ssl/private/k.key' }, 'tls.cert: "/etc/ssl/-x.pem" has a part starting with "-"'],
     ['hostName', 'mail.example.org', 'hostName: unknown field'],
+    // The ACME directory: an https URL that can go into acme-client.conf's api url "…" and certbot's --server.
+    ['tls', { mode: 'acme', directory: 'acme-staging-v02.api.letsencrypt.org/directory' }, 'tls.directory: "acme-staging-v02.api.letsencrypt.org/directory" is not a URL'],
+    ['tls', { mode: 'acme', directory: 'http://acme.example/dir' }, 'tls.directory: "http://acme.example/dir" must be an https URL'],
+    ['tls', { mode: 'acme', directory: 'https://user:pw@acme.example/dir' }, 'tls.directory: "https://user:pw@acme.example/dir" must not hold a user name or password'],
+    ['tls', { mode: 'acme', directory: 'https://acme.example/dir#x' }, 'tls.directory: "https://acme.example/dir#x" must not have a #fragment'],
+    ['tls', { mode: 'acme', directory: 'https://acme.example/dir"\n}' }, 'tls.directory: "https://acme.example/dir\\"\\n}" has characters that cannot go into acme-client.conf'],
+    ['tls', { mode: 'acme', directory: 'https://acme.example/a\nb' }, 'tls.directory: "https://acme.example/a\\nb" has characters'],
+    ['tls', { mode: 'acme', directory: 42 }, 'tls.directory: 42 is not a URL'],
   ];
 
   it.each(bad)('%s = %j is refused with a line naming field and value', (field, value, line) => {
@@ -94,7 +114,7 @@ describe('answers validation', () => {
       'postmaster: missing',
       'dkimSelector: missing',
       'dmarcPolicy: missing',
-      'tls: missing (acme, self-signed, or {"mode":"existing","cert":PATH,"key":PATH})',
+      'tls: missing (acme, {"mode":"acme","directory":URL}, self-signed, or {"mode":"existing","cert":PATH,"key":PATH})',
     ]);
   });
 
