@@ -174,7 +174,7 @@ export async function verifyCertificate(ctx: Context): Promise<Finding[]> {
     return [{ status: 'fail', check: 'tls.certificate', summary: `${cert} is not a PEM certificate`, evidence: (err as Error).message, fix: 'Replace it, or delete it and run `mail-wizard repair`.' }];
   }
   if (!x509.checkHost(host)) {
-    findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate does not name ${host}`, evidence: `subject: ${x509.subject.replace(/\n/g, ', ')}; names: ${x509.subjectAltName ?? 'none'}`, fix: `Get a certificate for ${host}.` });
+    findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate does not name ${host}`, evidence: `subject: ${x509.subject?.replace(/\n/g, ', ') || 'none'}; names: ${x509.subjectAltName ?? 'none'}`, fix: `Get a certificate for ${host}.` });
   } else if (new Date(x509.validTo).getTime() < Date.now()) {
     findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate expired on ${x509.validTo}`, fix: 'Renew it (acme-client / certbot renew), then restart smtpd and dovecot.' });
   } else {

@@ -73,7 +73,8 @@ export function tlsProbe(host: string, port: number, starttls: StartTls, servern
           secure.end(); // a clean close_notify, not a reset the daemon logs as an error
           if (!peer.raw) return finish({ ok: false, error: `${host}:${port} showed no certificate` });
           const x509 = new X509Certificate(peer.raw);
-          finish({ ok: true, protocol, subject: x509.subject.replace(/\n/g, ', '), altNames: x509.subjectAltName ?? '', namesHost: x509.checkHost(servername) !== undefined });
+          // subject is undefined when empty: certificates from ACME CAs may name the host in the SAN only (pebble does).
+          finish({ ok: true, protocol, subject: (x509.subject ?? '').replace(/\n/g, ', '), altNames: x509.subjectAltName ?? '', namesHost: x509.checkHost(servername) !== undefined });
         });
       } catch (err) {
         finish({ ok: false, error: `${host}:${port}: ${(err as Error).message}` });
