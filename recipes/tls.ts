@@ -29,6 +29,8 @@ interface TlsProbe {
   certProblem: string | null;
   /** The key is not root's or others may read it (smtpd refuses it). */
   keyModeBad: boolean;
+  /** acme: the directory the certificate on disk was asked from, as its renewal files say; null if they do not. */
+  issuedFrom: string | null;
 }
 
 /** Why a certificate on disk cannot serve (the key is compared only when it can be read: not in a dry-run). */
@@ -53,6 +55,20 @@ function certificateProblem(certPem: string | null, keyPem: string | null, hostn
 }
 
 const DAILY_LOCAL = '/etc/daily.local';
+
+/**
+ * The ACME directory the current certificate came from: certbot keeps it as `server = URL` in the
+ * lineage's renewal file; on OpenBSD our acme-client include names it (`api url "URL"`) unless the
+ * admin's own "letsencrypt" authority is used. null when neither says.
+ */
+async function directoryOnDisk(ctx: Context): Promise<string | null> {
+  if (ctx.platform.name === 'openbsd') {
+    const own = await ctx.host.readFile(ownInclude(ctx.platform.paths.acmeClientConf));
+    return own === null ? null : (/^\s*api url\s+"([^"]+)"/m.exec(own)?.[1] ?? null);
+  }
+  const renewal = await ctx.host.readFile(`/etc/letsencrypt/renewal/${ctx.answers.hostname}.conf`);
+  return renewal === null ? null : (/^server\s*=\s*(\S+)\s*$/m.exec(renewal)?.[1] ?? null);
+}
 
 /**
  * The renewal's files. OpenBSD acme: our own acme-client and httpd files, and a marked block in
@@ -93,6 +109,7 @@ export const tlsStep: Step<TlsProbe> = {
       files: await probeFiles(ctx, await renewalFiles(ctx)),
       certProblem: certificateProblem(certPem, certPem === null ? null : await ctx.host.readFile(key), ctx.answers.hostname),
       keyModeBad: keyStat !== null && (keyStat.uid !== 0 || (keyStat.mode & 0o037) !== 0),
+      issuedFrom: ctx.answers.tls.mode === 'acme' ? await directoryOnDisk(ctx) : null,
     };
   },
   plan(ctx, probed) {
@@ -131,6 +148,21 @@ export const tlsStep: Step<TlsProbe> = {
         : `certbot certonly --standalone --force-renewal --server ${acmeDirectory(answers.tls)} -d ${answers.hostname}`;
       actions.push({ type: 'manual', title: `the certificate ${probed.certProblem}: get a new one`, lines: [renew, 'mail-wizard repair'] });
     }
+    const directory = acmeDirectory(answers.tls);
+    const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
+    if (probed.certExists && !probed.certProblem && probed.issuedFrom !== null && probed.issuedFrom !== directory) {
+      // The answers name another CA than the one the certificate came from (staging, then
+      // production): a certificate from the new one now, not at the next renewal.
+      actions.push(
+        platform.name === 'openbsd'
+          ? { type: 'run', argv: ['acme-client', '-F', '-v', answers.hostname], timeoutMs: 5 * 60_000 }
+          : {
+            type: 'run',
+            argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', directory, '--force-renewal', '--cert-name', answers.hostname, '-d', answers.hostname],
+            timeoutMs: 5 * 60_000,
+          },
+      );
+    }
     if (!probed.certExists) {
       if (platform.name === 'openbsd') {
         actions.push(
@@ -141,13 +173,12 @@ export const tlsStep: Step<TlsProbe> = {
           { type: 'run', argv: ['acme-client', '-v', answers.hostname], timeoutMs: 5 * 60_000, okExitCodes: [0, 2] },
         );
       } else {
-        const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
         actions.push({
           type: 'run',
           // --server: the ACME directory (certbot(1)); certbot keeps it in the lineage's renewal
           // file, so `certbot renew` asks the same CA. A test CA's TLS is trusted through
           // REQUESTS_CA_BUNDLE in the wizard's environment, which certbot inherits (README).
-          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', acmeDirectory(answers.tls), '-d', answers.hostname],
+          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', directory, '-d', answers.hostname],
           timeoutMs: 5 * 60_000,
         });
       }
