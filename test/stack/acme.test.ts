@@ -36,6 +36,8 @@ const LIVE = `/etc/letsencrypt/live/${HOST}`;
 const API_CA = '/root/acme-api-ca.pem';
 /** pebble's root, fetched from its management API, on the outside machine. */
 const PEBBLE_ROOT = '/root/pebble-root.pem';
+/** The second CA's root, on the outside machine. */
+const OTHER_ROOT = '/root/pebble-other-root.pem';
 const MAIL_PORTS = [25, 465, 587, 993];
 /** An acme-client binary built for this machine (see the last test), and where the server sees its directory. */
 const acmeClient = process.env.ACME_CLIENT;
@@ -47,6 +49,12 @@ function stepOutput(out: string, id: string): string {
   const start = out.indexOf(`== [${i + 1}/${STEPS.length}]`);
   const end = out.indexOf(`== [${i + 2}/${STEPS.length}]`, start);
   return start < 0 ? '' : out.slice(start, end < 0 ? undefined : end);
+}
+
+/** The steps up to the services that did not run clean (DNS fails later: the mail records are not published here). */
+function cleanUpToServices(out: string): string[] {
+  const ids = STEPS.slice(0, STEPS.findIndex((s) => s.id === 'services') + 1).map((s) => s.id);
+  return ids.filter((id) => !/-> (ok|changed)/.test(stepOutput(out, id)) || stepOutput(out, id).includes('FAIL'));
 }
 
 describe.skipIf(problem !== null)('ACME with pebble, the Debian path (trixie test host)', () => {
@@ -78,6 +86,8 @@ describe.skipIf(problem !== null)('ACME with pebble, the Debian path (trixie tes
     await host.writeFile('/root/answers.json', JSON.stringify(ANSWERS));
     const r = await wizard('setup', '--yes', '--plain');
     expect(stepOutput(r.stdout, 'firewall'), r.stdout).toMatch(/-> changed/);
+    expect(stepOutput(r.stdout, 'services'), r.stdout).toMatch(/-> changed/);
+    expect(cleanUpToServices(r.stdout), r.stdout).toEqual([]);
     const table = ok(await host.exec(['nft', 'list', 'table', 'inet', 'mail_wizard'])).stdout;
     expect(table).toMatch(/dport .*\b25\b/);
     expect(table).not.toMatch(/\b80\b/);
@@ -90,10 +100,7 @@ describe.skipIf(problem !== null)('ACME with pebble, the Debian path (trixie tes
     expect(tls, r.stdout + r.stderr).toContain(`certbot certonly --standalone --non-interactive --agree-tos -m postmaster@${DOMAIN} --server ${pebble.directory} -d ${HOST}`);
     expect(tls, r.stdout + r.stderr).toMatch(/-> changed/);
     expect(tls).not.toContain('FAIL');
-    // Every step up to the services ran clean (DNS fails: the mail records are not published here).
-    for (const id of STEPS.slice(0, STEPS.findIndex((s) => s.id === 'services') + 1).map((s) => s.id)) {
-      expect(stepOutput(r.stdout, id), `${id}:\n${r.stdout}`).not.toContain('FAIL');
-    }
+    expect(cleanUpToServices(r.stdout), r.stdout).toEqual([]);
     expect(ok(await host.exec(['nft', 'list', 'table', 'inet', 'mail_wizard'])).stdout).toMatch(/dport .*\b80\b/);
     // pebble validated the http-01 challenge at the server (not a shortcut), and issued for the host name.
     const log = await pebble.log();
@@ -136,6 +143,30 @@ describe.skipIf(problem !== null)('ACME with pebble, the Debian path (trixie tes
       expect(seen.verify, `port ${port}`).toBe('Verify return code: 0 (ok)');
     }
   }, 400_000);
+
+  it('answers naming another CA (a second pebble, as staging then production) get its certificate at the next setup', async () => {
+    const other = await startPebble(host, { name: 'pebble-other', port: 14000, managementPort: 15001 });
+    await host.writeFile(API_CA, pebble.listenerCa + other.listenerCa);
+    ok(await host.execOutside(['sh', '-c', 'cat > "$1"', 'sh', OTHER_ROOT], { input: await other.root() }));
+    const before = await serialOnDisk();
+    await host.writeFile('/root/answers.json', JSON.stringify({ ...ANSWERS, tls: { mode: 'acme', directory: other.directory } }));
+    const r = await wizard('setup', '--yes', '--plain');
+    const tls = stepOutput(r.stdout, 'tls');
+    expect(tls, r.stdout + r.stderr).toContain(`--server ${other.directory} --force-renewal --cert-name ${HOST} -d ${HOST}`);
+    expect(tls).toMatch(/-> changed/);
+    const after = await serialOnDisk();
+    expect(after).not.toBe(before);
+    for (const port of MAIL_PORTS) {
+      const seen = await waitFor(`port ${port} serving the other CA's certificate`, async () => {
+        const s = await served(host, port, HOST, OTHER_ROOT);
+        return s && s.serial === after ? s : null;
+      }, 60_000);
+      expect(seen.verify, `port ${port}`).toBe('Verify return code: 0 (ok)');
+    }
+    // The next setup has nothing to ask for: the certificate is the new CA's.
+    const again = await wizard('setup', '--yes', '--plain');
+    expect(stepOutput(again.stdout, 'tls')).not.toContain('certbot');
+  }, 600_000);
 
   // OpenBSD's acme-client, when a build of it is given (ACME_CLIENT: its path on this machine; its
   // directory is mounted into the server and is its LD_LIBRARY_PATH, for libraries the test

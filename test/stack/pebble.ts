@@ -8,9 +8,13 @@
 import { ok, type TestHost } from './testhost.js';
 import { waitFor } from './world.js';
 
-const DIR = '/etc/pebble';
-/** The CA that signed pebble's API certificate: what an ACME client must trust to talk to it. */
-export const LISTENER_CA = `${DIR}/listener-ca.pem`;
+export interface PebbleOptions {
+  /** Its files are under /etc/NAME, its log is /var/log/NAME.log (two can run: two CAs). */
+  name: string;
+  /** The ACME API's port (443: a directory URL without a port); the management API's. */
+  port: number;
+  managementPort: number;
+}
 
 export interface Pebble {
   /** The ACME directory URL (the answers' tls.directory). */
@@ -27,9 +31,13 @@ export interface Pebble {
  * Makes pebble's API certificate, writes its config and starts it on the outside machine; returns
  * once its directory answers over TLS that verifies against the listener CA.
  */
-export async function startPebble(host: TestHost): Promise<Pebble> {
+export async function startPebble(host: TestHost, options: PebbleOptions = { name: 'pebble', port: 443, managementPort: 15000 }): Promise<Pebble> {
   const out = host.outside;
   const address = host.outsideAddress;
+  const DIR = `/etc/${options.name}`;
+  const LOG = `/var/log/${options.name}.log`;
+  // The CA that signed pebble's API certificate: what an ACME client must trust to talk to it.
+  const LISTENER_CA = `${DIR}/listener-ca.pem`;
   ok(await out.exec(['mkdir', '-p', DIR]));
   // The listener CA and pebble's API certificate for the outside address (an IP SAN).
   ok(await out.exec(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
@@ -43,8 +51,11 @@ export async function startPebble(host: TestHost): Promise<Pebble> {
     `${DIR}/pebble-config.json`,
     JSON.stringify({
       pebble: {
-        listenAddress: `${address}:14000`,
-        managementListenAddress: `${address}:15000`,
+        // 443 (the first), so the directory URL has no port: OpenBSD's acme-client reads one only since
+        // netproc.c's url2host() learnt to ("extract port"); older builds (6.6) take everything
+        // after "https://" up to "/" as the host name.
+        listenAddress: `${address}:${options.port}`,
+        managementListenAddress: `${address}:${options.managementPort}`,
         certificate: `${DIR}/api.pem`,
         privateKey: `${DIR}/api.key`,
         // The real challenge ports (pebble's defaults are 5002 and 5001, for its own test setup).
@@ -58,9 +69,9 @@ export async function startPebble(host: TestHost): Promise<Pebble> {
   // PEBBLE_VA_NOSLEEP: no random wait before validating; PEBBLE_WFE_NONCEREJECT=0: no random
   // badNonce rejections (both documented in pebble's README): the outcome then depends only on
   // what the wizard set up.
-  ok(await out.exec(['sh', '-c', `nohup env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config ${DIR}/pebble-config.json -dnsserver ${address}:53 >/var/log/pebble.log 2>&1 &`]));
+  ok(await out.exec(['sh', '-c', `nohup env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config ${DIR}/pebble-config.json -dnsserver ${address}:53 >${LOG} 2>&1 &`]));
 
-  const directory = `https://${address}:14000/dir`;
+  const directory = options.port === 443 ? `https://${address}/dir` : `https://${address}:${options.port}/dir`;
   const get = (url: string) =>
     out.exec(['node', '-e', 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))', url], {
       env: { NODE_EXTRA_CA_CERTS: LISTENER_CA },
@@ -69,13 +80,13 @@ export async function startPebble(host: TestHost): Promise<Pebble> {
     const r = await get(directory);
     return r.exitCode === 0 && r.stdout.includes('newAccount') ? true : null;
   }, 60_000).catch(async (err: Error) => {
-    throw new Error(`${err.message}\n${await out.readFile('/var/log/pebble.log')}`);
+    throw new Error(`${err.message}\n${await out.readFile(LOG)}`);
   });
   return {
     directory,
     listenerCa: (await out.readFile(LISTENER_CA)) ?? '',
-    root: async () => ok(await get(`https://${address}:15000/roots/0`)).stdout,
-    log: async () => (await out.readFile('/var/log/pebble.log')) ?? '',
+    root: async () => ok(await get(`https://${address}:${options.managementPort}/roots/0`)).stdout,
+    log: async () => (await out.readFile(LOG)) ?? '',
   };
 }
 
