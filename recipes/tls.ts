@@ -150,6 +150,17 @@ export const tlsStep: Step<TlsProbe> = {
     }
     const directory = acmeDirectory(answers.tls);
     const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
+    const port = new URL(directory).port;
+    if (platform.name === 'openbsd' && port !== '' && port !== '443') {
+      // acme-client speaks TLS only to port 443; any other port gets plain HTTP (http_alloc():
+      // `if (port != 443)` in openbsd/src usr.sbin/acme-client/http.c). A CA there cannot work.
+      actions.push({
+        type: 'manual',
+        title: `acme-client cannot use ${directory}: it speaks TLS only to port 443`,
+        lines: ['Ask your CA for its ACME directory on port 443 (https://HOST/...) and put that in the answers\' tls.directory.', 'mail-wizard repair'],
+      });
+      return { actions };
+    }
     if (probed.certExists && !probed.certProblem && probed.issuedFrom !== null && probed.issuedFrom !== directory) {
       // The answers name another CA than the one the certificate came from (staging, then
       // production): a certificate from the new one now, not at the next renewal.

@@ -66,4 +66,12 @@ describe('another ACME directory than the certificate came from', () => {
     expect(await runs(openbsd)).toEqual([`acme-client -F -v ${HOST}`]);
     expect(await runs(openbsd, LETSENCRYPT_STAGING_DIRECTORY)).toEqual([]);
   });
+
+  it('OpenBSD: a directory on another port than 443 is named, never tried (acme-client would speak plain HTTP to it)', async () => {
+    const ctx = createContext({ answers: { ...DEMO_ANSWERS, tls: { mode: 'acme', directory: 'https://ca.example.net:9000/acme/acme/directory' } }, platform: openbsd, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
+    const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
+    expect(plan.actions.filter((a) => a.type !== 'writeFile')).toEqual([expect.objectContaining({ type: 'manual', title: 'acme-client cannot use https://ca.example.net:9000/acme/acme/directory: it speaks TLS only to port 443' })]);
+    expect(await runs(openbsd, 'https://ca.example.net:443/acme/acme/directory')).toEqual([`acme-client -v ${HOST}`]);
+    expect(await runs(debian, 'https://ca.example.net:9000/acme/acme/directory')).toEqual([expect.stringContaining('--server https://ca.example.net:9000/acme/acme/directory')]);
+  });
 });
