@@ -244,7 +244,7 @@ function parseTls(raw: unknown, errors: string[]): TlsChoice | undefined {
   const mode = typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null ? (raw as { mode?: unknown }).mode : undefined;
   if (mode === 'acme' && typeof raw === 'object' && raw !== null && 'directory' in raw) {
     const { directory } = raw as { directory?: unknown };
-    const problem = typeof directory === 'string' ? checkAcmeDirectory(directory) : checkAcmeDirectory(String(directory));
+    const problem = checkAcmeDirectory(String(directory));
     if (problem) {
       errors.push(`tls.directory: ${show(directory)} ${problem}`);
       return undefined;
