@@ -11,7 +11,7 @@ import { postmasterUser } from './templates/aliases.js';
 const DELIVERY_WAIT_MS = 20_000;
 
 /** One test message: the address it is sent to, and the local user it must reach. */
-interface Probe {
+export interface Probe {
   check: string;
   to: string;
   user: string;
@@ -64,39 +64,44 @@ export const mailTestStep: Step<null> = {
       reason: `verification sends a test message with ${ctx.platform.bin.sendmail} -t to each address and waits for it: ${sent.join(', ')}${elsewhere}`,
     };
   },
-  async verify(ctx) {
-    const list = probes(ctx);
-    const homes = new Map<string, string>();
-    for (const p of list) {
-      const account = await ctx.host.user(p.user);
-      if (!account) return [{ status: 'fail', check: p.check, summary: `no user ${p.user} to deliver to`, fix: 'Run `mail-wizard repair` (users step).' }];
-      homes.set(p.user, account.home);
-    }
-    const sentAt = Math.floor(Date.now() / 1000);
-    for (const [n, p] of list.entries()) {
-      const sent = await ctx.host.run([ctx.platform.bin.sendmail, '-t'], { timeoutMs: 30_000, input: testMessage(ctx, p, n) });
-      if (sent.exitCode !== 0) {
-        return [{ status: 'fail', check: 'mail-test.send', summary: `sendmail did not accept the test message to ${p.to}`, evidence: describeFailure(sent), fix: 'Check that smtpd runs (services step) and read its log.' }];
-      }
-    }
-    // The messages travel side by side: wait for them together.
-    const found = await Promise.all(list.map((p) => waitForMessage(ctx, `${homes.get(p.user)}/Maildir`, subject(ctx, p), sentAt)));
-    return list.map((p, i): Finding => {
-      const file = found[i];
-      if (file) return { status: 'pass', check: p.check, summary: `the test message to ${described(p)} reached ~${p.user}/Maildir/new`, evidence: file };
-      return {
-        status: 'fail',
-        check: p.check,
-        summary: `the test message to ${described(p)} did not reach ~${p.user}/Maildir/new within ${DELIVERY_WAIT_MS / 1000} s`,
-        evidence: 'smtpctl show queue (OpenSMTPD) lists it if it is still queued',
-        fix:
-          p.to.startsWith(`${p.user}@`)
-            ? `Look at the mail log for the message to ${p.to}: a refused LMTP connection points at Dovecot, a filter error at Rspamd.`
-            : `Look at the mail log for the message to ${p.to}: "User doesn't exist" from Dovecot means smtpd handed it the alias, not ${p.user} (smtpd.conf's lmtp action must not say rcpt-to); an unknown user means ${ctx.platform.paths.aliases} lacks the alias.`,
-      };
-    });
-  },
+  verify: (ctx) => deliveryFindings(ctx, probes(ctx)),
 };
+
+/**
+ * Sends one test message per probe with the local sendmail and waits for each in its user's
+ * ~/Maildir/new (also what `mail-wizard user add` and `alias add` prove a new address with).
+ */
+export async function deliveryFindings(ctx: Context, list: Probe[]): Promise<Finding[]> {
+  const homes = new Map<string, string>();
+  for (const p of list) {
+    const account = await ctx.host.user(p.user);
+    if (!account) return [{ status: 'fail', check: p.check, summary: `no user ${p.user} to deliver to`, fix: 'Run `mail-wizard repair` (users step).' }];
+    homes.set(p.user, account.home);
+  }
+  const sentAt = Math.floor(Date.now() / 1000);
+  for (const [n, p] of list.entries()) {
+    const sent = await ctx.host.run([ctx.platform.bin.sendmail, '-t'], { timeoutMs: 30_000, input: testMessage(ctx, p, n) });
+    if (sent.exitCode !== 0) {
+      return [{ status: 'fail', check: 'mail-test.send', summary: `sendmail did not accept the test message to ${p.to}`, evidence: describeFailure(sent), fix: 'Check that smtpd runs (services step) and read its log.' }];
+    }
+  }
+  // The messages travel side by side: wait for them together.
+  const found = await Promise.all(list.map((p) => waitForMessage(ctx, `${homes.get(p.user)}/Maildir`, subject(ctx, p), sentAt)));
+  return list.map((p, i): Finding => {
+    const file = found[i];
+    if (file) return { status: 'pass', check: p.check, summary: `the test message to ${described(p)} reached ~${p.user}/Maildir/new`, evidence: file };
+    return {
+      status: 'fail',
+      check: p.check,
+      summary: `the test message to ${described(p)} did not reach ~${p.user}/Maildir/new within ${DELIVERY_WAIT_MS / 1000} s`,
+      evidence: 'smtpctl show queue (OpenSMTPD) lists it if it is still queued',
+      fix:
+        p.to.startsWith(`${p.user}@`)
+          ? `Look at the mail log for the message to ${p.to}: a refused LMTP connection points at Dovecot, a filter error at Rspamd.`
+          : `Look at the mail log for the message to ${p.to}: "User doesn't exist" from Dovecot means smtpd handed it the alias, not ${p.user} (smtpd.conf's lmtp action must not say rcpt-to); an unknown user means ${ctx.platform.paths.aliases} lacks the alias.`,
+    };
+  });
+}
 
 /**
  * The mailbox belongs to the user and is read as root: only regular files of Maildir/new, none

@@ -18,6 +18,9 @@ Commands:
   check            verify every step and report; change nothing
   check dns        ask the domain's authoritative DNS servers and name every mistake
   records          the DNS records to publish (--format zone|table|json)
+  user add NAME    a mail user (a password is asked in a terminal; --password-stdin for scripts)
+  user remove NAME remove a mail user (the mail is kept unless --purge-mail); user list
+  alias add NAME TARGET...   NAME@domain reaches the targets; alias remove NAME; alias list
 
 Options:
   --answers FILE        the answers (default /etc/mail-wizard.json; asked for when missing)
@@ -67,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
         wait: { type: 'string' },
         'send-test': { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
+        'password-stdin': { type: 'boolean', default: false },
+        'purge-mail': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -84,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
   if (badPackage !== undefined) throw new InputError([`--allow-remove: ${JSON.stringify(badPackage)} is not a package name`]);
   if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
   if (values['send-test'] && !(command === 'check' && rest[0] === undefined)) throw new InputError(['--send-test goes with check']);
+  if ((values['password-stdin'] || values['purge-mail']) && command !== 'user') throw new InputError(['--password-stdin and --purge-mail go with user']);
   const common = {
     answers: values.answers,
     demo: values.demo,
@@ -131,6 +137,14 @@ async function main(argv: string[]): Promise<number> {
       if (format !== 'zone' && format !== 'table' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not zone, table or json`]);
       const { recordsFromCli } = await import('./commands/dns-cli.js');
       return recordsFromCli(common, format, io);
+    }
+    case 'user': {
+      const { userCommand } = await import('./commands/user.js');
+      return userCommand(rest, { ...common, purgeMail: values['purge-mail'], passwordStdin: values['password-stdin'] }, io);
+    }
+    case 'alias': {
+      const { aliasCommand } = await import('./commands/alias.js');
+      return aliasCommand(rest, common, io);
     }
     default:
       throw new InputError([`unknown command ${JSON.stringify(command)} (see mail-wizard --help)`]);

@@ -14,6 +14,10 @@ export function wantedAliases(answers: Answers): [string, string][] {
     ['hostmaster', 'postmaster'],
     ['root', 'postmaster'],
   ];
+  // The admin's own aliases (answers.aliases, kept by `mail-wizard alias add`), by name.
+  for (const [name, targets] of Object.entries(answers.aliases ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!wanted.some(([n]) => n === name)) wanted.push([name, targets.join(', ')]);
+  }
   // A report address at our own domain that is not a user needs an alias, or reports bounce.
   const reports = answers.dmarcReports;
   if (reports && reports.endsWith(`@${answers.domain}`)) {

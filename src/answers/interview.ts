@@ -61,6 +61,8 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
       return ['none', 'quarantine', 'reject'].includes(v) ? true : 'none, quarantine or reject';
     case 'dmarcReports':
       return problem(checkConfigEmail(v));
+    case 'aliases':
+      return true; // kept by `mail-wizard alias`, never asked
     case 'tls': {
       if (['acme', 'self-signed'].includes(v)) return true;
       if (!v.startsWith('existing ')) return 'acme, self-signed, or "existing CERT_PATH KEY_PATH"';

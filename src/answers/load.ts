@@ -106,10 +106,27 @@ function capped(lines: string[]): string[] {
   return cut.length > MAX_LINES ? [...cut.slice(0, MAX_LINES), `... and ${cut.length - MAX_LINES} more problems`] : cut;
 }
 
-/** Saves atomically with mode 0600 (the answers name users and addresses, nothing secret). */
-export async function saveAnswers(file: string, answers: Answers): Promise<void> {
+/**
+ * Saves atomically with mode 0600 (the answers name users and addresses, nothing secret); with
+ * `backup`, the file it replaces is kept first as FILE.bak (what `user`/`alias` changed, undoable).
+ */
+export async function saveAnswers(file: string, answers: Answers, options: { backup?: boolean } = {}): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
+  if (options.backup) {
+    const previous = await fs.readFile(file).catch(() => null);
+    if (previous !== null) await writeAtomically(`${file}.bak`, previous);
+  }
+  await writeAtomically(file, `${JSON.stringify(answers, null, 2)}\n`);
+}
+
+async function writeAtomically(file: string, content: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, `${JSON.stringify(answers, null, 2)}\n`, { mode: 0o600 });
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await fs.rename(tmp, file);
 }

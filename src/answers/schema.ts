@@ -35,6 +35,12 @@ export interface Answers {
   /** Where aggregate DMARC reports go (rua=mailto:...), when wanted. */
   dmarcReports?: string;
   tls: TlsChoice;
+  /**
+   * Extra addresses at the domain: alias name → its targets (local users, other aliases, or
+   * addresses elsewhere). Kept by `mail-wizard alias add/remove`; postmaster, abuse, hostmaster
+   * and root are the wizard's own and not listed here.
+   */
+  aliases?: Record<string, string[]>;
 }
 
 /** One question of the interview / one field of the file, in the order a person answers them. */

@@ -136,9 +136,101 @@ export function checkSelector(value: string): string | null {
   return null;
 }
 
+/** The wizard's own aliases (templates/aliases.ts): never a name `alias add` may take. */
+export const WIZARD_ALIASES: readonly string[] = ['postmaster', 'abuse', 'hostmaster', 'root'];
+
+const ALIAS_NAME = /^[a-z0-9_+=](?:[a-z0-9._+=-]{0,62}[a-z0-9_+=-])?$/;
+
+/** An alias name: a lower-case local part that goes into the aliases table as data. */
+export function checkAliasName(value: string): string | null {
+  if (!ALIAS_NAME.test(value) || value.includes('..')) {
+    return 'is not a valid alias name (lower case letters, digits and . _ + = -, at most 64, not starting with - or .)';
+  }
+  if (WIZARD_ALIASES.includes(value)) return `is one of mail-wizard's own aliases (${WIZARD_ALIASES.join(', ')}); set postmaster in the answers instead`;
+  return null;
+}
+
+/**
+ * One target of an alias: a user, another alias (or one of the wizard's), or an address elsewhere.
+ * A bare name, or an address at our own domain, that is none of them is an error: it is how an
+ * alias to a removed user shows up.
+ */
+export function checkAliasTarget(target: string, name: string, users: readonly string[], aliases: Record<string, string[]>, domain?: string): string | null {
+  const at = target.lastIndexOf('@');
+  if (at >= 0) {
+    const problem = checkConfigEmail(target);
+    if (problem) return problem;
+    if (domain === undefined || target.slice(at + 1).toLowerCase() !== domain) return null;
+  }
+  const local = (at >= 0 ? target.slice(0, at) : target).toLowerCase();
+  if (local === name) return 'is the alias itself';
+  if (users.includes(local) || WIZARD_ALIASES.includes(local) || local in aliases) return null;
+  return `is neither one of the users (${users.join(', ')}) nor an alias: a removed user? Remove or change the alias first`;
+}
+
+/** The first alias that reaches itself through other aliases (a loop smtpd cannot expand), or null. */
+export function aliasLoop(aliases: Record<string, string[]>): string | null {
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string): boolean => {
+    if (done.has(name)) return false;
+    if (visiting.has(name)) return true;
+    visiting.add(name);
+    const looped = (aliases[name] ?? []).some((t) => !t.includes('@') && t in aliases && visit(t));
+    visiting.delete(name);
+    done.add(name);
+    return looped;
+  };
+  return Object.keys(aliases).find((n) => visit(n)) ?? null;
+}
+
+function parseAliases(raw: unknown, users: readonly string[], domain: string | undefined, errors: string[]): Record<string, string[]> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.push(`aliases: ${show(raw)} must be an object of alias name → list of targets, e.g. {"sales": ["alice"]}`);
+    return undefined;
+  }
+  const out: Record<string, string[]> = {};
+  let ok = true;
+  const entries = Object.entries(raw as Record<string, unknown>);
+  for (const [name, targets] of entries) {
+    const nameProblem = checkAliasName(name);
+    if (nameProblem) {
+      errors.push(`aliases: ${show(name)} ${nameProblem}`);
+      ok = false;
+    } else if (users.includes(name)) {
+      errors.push(`aliases: ${show(name)} is also a user: a name is either a user or an alias`);
+      ok = false;
+    }
+    if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => typeof t !== 'string' || t.trim() === '')) {
+      errors.push(`aliases.${name}: ${show(targets)} must be a non-empty list of users or addresses`);
+      ok = false;
+      continue;
+    }
+    out[name] = (targets as string[]).map((t) => t.trim());
+  }
+  if (!ok) return undefined;
+  for (const [name, targets] of Object.entries(out)) {
+    for (const t of targets) {
+      const problem = checkAliasTarget(t, name, users, out, domain);
+      if (problem) {
+        errors.push(`aliases.${name}: ${show(t)} ${problem}`);
+        ok = false;
+      }
+    }
+  }
+  const loop = ok ? aliasLoop(out) : null;
+  if (loop) {
+    errors.push(`aliases.${loop}: reaches itself through other aliases (a loop)`);
+    ok = false;
+  }
+  return ok ? out : undefined;
+}
+
 export type ValidationResult = { ok: true; answers: Answers } | { ok: false; errors: string[] };
 
-const KNOWN_KEYS = new Set<string>(FIELDS.map((f) => f.key));
+// aliases is a field of the file, kept by `mail-wizard alias`; the interview does not ask for it.
+const KNOWN_KEYS = new Set<string>([...FIELDS.map((f) => f.key), 'aliases']);
 const DMARC_POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
 
 /** JSON.stringify for messages: shows strings quoted and anything else as it is. */
@@ -221,6 +313,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   ) as DmarcPolicy | undefined;
   const dmarcReports = check('dmarcReports', str('dmarcReports', true), checkConfigEmail);
   const tls = parseTls(input.tls, errors);
+  const aliases = parseAliases(input.aliases, users ?? [], domain, errors);
 
   if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
     return { ok: false, errors };
@@ -228,6 +321,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   const answers: Answers = { domain, hostname, ipv4, users, postmaster, dkimSelector, dmarcPolicy, tls };
   if (ipv6) answers.ipv6 = ipv6;
   if (dmarcReports) answers.dmarcReports = dmarcReports;
+  if (aliases && Object.keys(aliases).length > 0) answers.aliases = aliases;
   return { ok: true, answers };
 }
 

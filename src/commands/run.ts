@@ -29,6 +29,8 @@ export interface RunCommandOptions extends CommonOptions {
   steps?: readonly AnyStep[];
   /** For tests: the host to work on instead of the one --root gives (a rooted host that runs commands). */
   host?: Host;
+  /** Passwords to set, by user (`user add`); in memory only, planned as secret inputs. */
+  passwords?: ReadonlyMap<string, string>;
 }
 
 export interface Io {
@@ -44,6 +46,11 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, opts.mode, answers);
   if (opts.host) target.host = opts.host;
+  // Setup in a terminal offers each new user a password (before any checklist reads the keys).
+  if (!opts.passwords && opts.mode === 'setup' && io.interactive && !opts.yes && !opts.json) {
+    const { offerPasswords } = await import('../people/offer.js');
+    opts = { ...opts, passwords: await offerPasswords(answers.users, target.host) };
+  }
   // A dry-run changes nothing, so it needs no lock; setup and repair take it for the whole run.
   let release: (() => Promise<void>) | undefined;
   if (opts.mode !== 'dry-run') {
@@ -79,7 +86,7 @@ function isInk(opts: RunCommandOptions, io: Io): boolean {
 async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target, stops: StopWatch): Promise<number> {
   const removals = { allowed: opts.allowRemove ?? [], ask: io.interactive && !opts.yes };
   const state = await RunState.load(target.host, target.platform.paths.stateDir);
-  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals, state });
+  const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals, state, ...(opts.passwords ? { passwords: opts.passwords } : {}) });
   const steps = [...(opts.steps ?? STEPS)];
 
   if (isInk(opts, io)) return runWithInk(opts, answers, { steps, ctx, listener: () => undefined });

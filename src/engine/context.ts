@@ -17,6 +17,8 @@ export interface ContextInit {
   removals?: RemovalPolicy;
   /** The run state read from the host; without it, an empty one kept in memory. */
   state?: RunState;
+  /** Passwords to set (users step), in memory only. */
+  passwords?: ReadonlyMap<string, string>;
 }
 
 export function createContext(init: ContextInit): Context {

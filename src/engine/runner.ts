@@ -9,6 +9,7 @@ import { diagnose } from '../diagnose/hook.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
 import { unfinishedFinding } from './journal.js';
+import { redactPlanned } from './redact.js';
 import { killPointReached } from './test-kill.js';
 import type { AnyStep, Context, Finding } from './types.js';
 
@@ -194,10 +195,12 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, wal
       if (choice === 'retry') continue;
       return outcomeOf(choice);
     }
-    listener(reason ? { type: 'step-planned', step: si, actions: planned, reason } : { type: 'step-planned', step: si, actions: planned });
+    // Listeners show and keep what they get: a secret input never reaches them.
+    const shown = planned.map(redactPlanned);
+    listener(reason ? { type: 'step-planned', step: si, actions: shown, reason } : { type: 'step-planned', step: si, actions: shown });
     if (ctx.mode === 'dry-run') return planned.length ? { status: 'planned' } : { status: 'ok', note: reason };
 
-    if (planned.length && options.confirm && needsRestart(planned) && !(await options.confirm(si, planned).catch(() => false))) {
+    if (planned.length && options.confirm && needsRestart(planned) && !(await options.confirm(si, shown).catch(() => false))) {
       return options.signal?.aborted ? { status: 'skipped', note: STOPPED_NOTE, quit: true } : { status: 'skipped', note: 'not confirmed' };
     }
 

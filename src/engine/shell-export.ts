@@ -60,7 +60,10 @@ export function actionToShell(action: Action): string[] {
     case 'run': {
       const cmd = `${envPrefix(action.env)}${argv(action.argv)}`;
       const lines: string[] = [];
-      if (action.input !== undefined) {
+      if (action.secret) {
+        // The secret is not in the script: run by hand, the command reads it from the terminal.
+        lines.push(`# reads a secret from standard input (type it; it is not in this script)`, cmd);
+      } else if (action.input !== undefined) {
         const eof = delimiter(action.input);
         lines.push(`${cmd} <<'${eof}'`, `${action.input.endsWith('\n') ? action.input : `${action.input}\n`}${eof}`);
       } else if (action.expectOutput?.length) {

@@ -34,6 +34,11 @@ export interface RunAction {
   argv: string[];
   timeoutMs: number;
   input?: string;
+  /**
+   * The input is a secret (a password): it is fed to the command and shown nowhere else. Events,
+   * plans, shell export and the run state carry SECRET_INPUT in its place (engine/redact.ts).
+   */
+  secret?: boolean;
   env?: Record<string, string>;
   /** Exit codes that count as success (default [0]). */
   okExitCodes?: number[];
@@ -161,6 +166,11 @@ export interface Context {
   dns: DnsSettings;
   /** Installed packages an install may remove: those named with --allow-remove, or asked about. */
   removals: RemovalPolicy;
+  /**
+   * Passwords to set, by user (typed at the prompt or read with --password-stdin): in memory only,
+   * planned as secret inputs, never written anywhere.
+   */
+  passwords?: ReadonlyMap<string, string>;
 }
 
 export interface RemovalPolicy {

@@ -108,6 +108,10 @@ export const debian: Platform = {
   addGroup: (group) => ['groupadd', '--system', group],
   addToGroup: (user, group) => ['usermod', '--append', '--groups', group, user],
   addUser: (name) => ['useradd', '--create-home', '--shell', '/bin/sh', name],
+  // userdel(8): --remove deletes the home directory and the mail spool.
+  removeUser: (name, purgeHome) => ['userdel', ...(purgeHome ? ['--remove'] : []), name],
+  // chpasswd(8): reads user:password lines from standard input and hashes them (PAM, yescrypt).
+  setPassword: (name, password) => ({ argv: ['chpasswd'], input: `${name}:${password}\n` }),
   firewallCheck: (path) => ['nft', '--check', '--file', path],
   firewallLoad: (path) => ['nft', '--file', path],
   firewallLoaded: () => ['nft', 'list', 'table', 'inet', 'mail_wizard'],

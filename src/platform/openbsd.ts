@@ -134,6 +134,16 @@ export const openbsd: Platform = {
   addToGroup: (user, group) => ['usermod', '-G', group, user],
   // useradd(8): -m makes the home directory.
   addUser: (name) => ['useradd', '-m', name],
+  // userdel(8) (usr.sbin/user/userdel.8): -r removes the home directory and everything in it.
+  removeUser: (name, purgeHome) => ['userdel', ...(purgeHome ? ['-r'] : []), name],
+  // encrypt(1) (usr.bin/encrypt/encrypt.1): with no string it reads one per line from standard input
+  // ("using the standard input is more secure") and prints the hash for login.conf's default class;
+  // usermod(8) -p (usr.sbin/user/usermod.8) takes that already-encrypted password. The script is a
+  // constant; the user name is its $1; the password travels on stdin only.
+  setPassword: (name, password) => ({
+    argv: ['/bin/sh', '-c', 'hash=$(/usr/bin/encrypt) && [ -n "$hash" ] && exec /usr/sbin/usermod -p "$hash" "$1"', 'set-password', name],
+    input: `${password}\n`,
+  }),
   // pfctl(8): -n parses without loading, -f loads the file.
   firewallCheck: (path) => ['pfctl', '-n', '-f', path],
   firewallLoad: (path) => ['pfctl', '-f', path],

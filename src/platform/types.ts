@@ -125,6 +125,13 @@ export interface Platform {
   addToGroup(user: string, group: string): string[];
   /** argv that adds a local user with a home directory. */
   addUser(name: string): string[];
+  /** argv that removes a local user; `purgeHome` removes the home directory (the mail in it) too. */
+  removeUser(name: string, purgeHome: boolean): string[];
+  /**
+   * How to set a user's password: an argv that reads the secret from standard input (never from
+   * its arguments) and the exact text to feed it. The text is secret: see RunAction.secret.
+   */
+  setPassword(name: string, password: string): { argv: string[]; input: string };
   /** argv that checks a firewall config file without loading it, then the one that loads it. */
   firewallCheck(path: string): string[];
   firewallLoad(path: string): string[];
