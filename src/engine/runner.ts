@@ -9,7 +9,7 @@ import { diagnose } from '../diagnose/hook.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
 import { unfinishedFinding } from './journal.js';
-import { redactPlanned } from './redact.js';
+import { isSecret, redactPlanned, scrubSecret } from './redact.js';
 import { killPointReached } from './test-kill.js';
 import type { AnyStep, Context, Finding } from './types.js';
 
@@ -219,13 +219,15 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, wal
           ok = await options.keep(si, p);
           if (!ok) detail = `not kept: no "yes" within ${Math.round(p.action.timeoutMs / 1000)} s`;
         } else {
-          ({ ok, detail, backup } = await applyAction(p.action, ctx.host, (chunk) =>
+          // A command fed a secret shows no live output: it could echo what it was given.
+          ({ ok, detail, backup } = await applyAction(p.action, ctx.host, isSecret(p.action) ? undefined : (chunk) =>
             listener({ type: 'action-output', step: si, index, chunk }),
           ));
         }
       } catch (err) {
         detail = err instanceof Error ? err.message : String(err);
       }
+      detail = scrubSecret(p.action, detail);
       if (backup) backups.push(backup);
       if (ok) await ctx.state.wrote(p.action);
       listener({ type: 'action-done', step: si, index, ok, detail, backup });
