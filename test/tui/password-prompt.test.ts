@@ -1,0 +1,76 @@
+/**
+ * The password prompt in a real terminal (tmux): typed twice and hidden; two different entries
+ * ask again; an empty one skips. What was typed never appears on the screen, and the program took
+ * exactly the password typed (its sha256, written by the fixture, matches).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp.js';
+import { Tmux, tmuxAvailable } from './tmux.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURE = path.join(REPO, 'dist/test/tui/fixtures/password-prompt.js');
+const FIRST = 'Hidden-One-71c2';
+const SECOND = 'Hidden-Two-9ad4';
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe.runIf(tmuxAvailable())('the password prompt in tmux', () => {
+  const tmux = new Tmux();
+  let dir = '';
+  afterAll(async () => {
+    await tmux.kill();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+  const same = (s: string) => s;
+  /** Every screen this test saw, to look for the passwords in. */
+  const seen: string[] = [];
+  const screen = async (session: string, pattern: RegExp) => {
+    const s = await tmux.waitFor(session, pattern, same, 30_000);
+    seen.push(s);
+    return s;
+  };
+  const type = async (session: string, text: string) => {
+    await tmux.keys(session, '-l', text);
+    await tmux.keys(session, 'Enter');
+  };
+
+  it('asks twice, hidden; a second entry that differs asks again; the typed password is the one taken', async () => {
+    expect(existsSync(FIXTURE), 'run `npx tsc -p .` first (npm test does)').toBe(true);
+    dir = await tempDir('mail-wizard-password-');
+    const out = path.join(dir, 'taken');
+    await tmux.start('pw', ['node', FIXTURE, 'bob', out], REPO);
+    await screen('pw', /Password for bob \(empty: set it later with passwd bob\)/);
+    await type('pw', FIRST);
+    await screen('pw', /Password for bob, again/);
+    await type('pw', SECOND);
+    await screen('pw', /The two passwords differ; once more\.[\s\S]*Password for bob \(empty/);
+    await type('pw', SECOND);
+    // The second time the confirmation is asked (the first one is still on the screen above).
+    await screen('pw', /Password for bob, again[\s\S]*Password for bob, again/);
+    await type('pw', SECOND);
+    const last = await screen('pw', /prompt done/);
+    expect(await tmux.waitForExit('pw', 15_000)).toBe(0);
+    expect(await fs.readFile(out, 'utf8')).toBe(`${sha(SECOND)}\n`);
+    // Hidden: the screen shows masks, never what was typed.
+    expect(last).toMatch(/\*{5,}/);
+    seen.push(await tmux.capture('pw'));
+    for (const s of seen) {
+      expect(s).not.toContain(FIRST);
+      expect(s).not.toContain(SECOND);
+    }
+  }, 90_000);
+
+  it('an empty entry skips: no password is taken', async () => {
+    const out = path.join(dir, 'skipped');
+    await tmux.start('skip', ['node', FIXTURE, 'carol', out], REPO);
+    await screen('skip', /Password for carol \(empty/);
+    await tmux.keys('skip', 'Enter');
+    await screen('skip', /prompt done/);
+    expect(await tmux.waitForExit('skip', 15_000)).toBe(0);
+    expect(await fs.readFile(out, 'utf8')).toBe('none\n');
+  }, 60_000);
+});
