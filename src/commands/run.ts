@@ -31,6 +31,8 @@ export interface RunCommandOptions extends CommonOptions {
   host?: Host;
   /** Passwords to set, by user (`user add`); in memory only, planned as secret inputs. */
   passwords?: ReadonlyMap<string, string>;
+  /** The caller already holds the run lock (`user`/`alias` take it before saving the answers). */
+  locked?: boolean;
 }
 
 export interface Io {
@@ -53,7 +55,7 @@ export async function runCommand(opts: RunCommandOptions, io: Io): Promise<numbe
   }
   // A dry-run changes nothing, so it needs no lock; setup and repair take it for the whole run.
   let release: (() => Promise<void>) | undefined;
-  if (opts.mode !== 'dry-run') {
+  if (opts.mode !== 'dry-run' && !opts.locked) {
     try {
       release = await acquireLock(lockPath(opts));
     } catch (err) {

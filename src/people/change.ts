@@ -9,7 +9,8 @@ import { DEFAULT_ANSWERS_PATH, InputError, loadAnswers, saveAnswers } from '../a
 import type { Answers } from '../answers/schema.js';
 import { validateAnswers } from '../answers/validate.js';
 import type { AnyStep } from '../engine/types.js';
-import { resolveTarget, type CommonOptions, type Target } from '../commands/options.js';
+import { lockPath, resolveTarget, type CommonOptions, type Target } from '../commands/options.js';
+import { acquireLock, LockedError } from '../engine/lock.js';
 import type { Io } from '../commands/run.js';
 
 export interface Editing {
@@ -52,22 +53,38 @@ export interface Change {
  */
 export async function applyChange(opts: CommonOptions, io: Io, change: Change): Promise<number> {
   const { file } = change.editing;
-  await saveAnswers(file, change.next, { backup: true });
-  process.stderr.write(`mail-wizard: ${change.note}; ${file} saved (the previous one is ${file}.bak)\n`);
-  const { runCommand } = await import('../commands/run.js');
-  return runCommand(
-    {
-      ...opts,
-      answers: file,
-      demo: false,
-      yes: true,
-      mode: 'setup',
-      format: 'text',
-      steps: change.steps,
-      ...(change.passwords ? { passwords: change.passwords } : {}),
-    },
-    io,
-  );
+  // The lock first: a change saved while another run holds it would wait unapplied.
+  let release: () => Promise<void>;
+  try {
+    release = await acquireLock(lockPath(opts));
+  } catch (err) {
+    if (err instanceof LockedError) throw new InputError([err.message]);
+    throw err;
+  }
+  try {
+    // Read again under the lock: another command may have changed the file since it was checked.
+    const now = await loadAnswers(file);
+    if (JSON.stringify(now) !== JSON.stringify(change.editing.answers)) throw new InputError([`${file} changed while this command ran; run it again`]);
+    await saveAnswers(file, change.next, { backup: true });
+    process.stderr.write(`mail-wizard: ${change.note}; ${file} saved (the previous one is ${file}.bak)\n`);
+    const { runCommand } = await import('../commands/run.js');
+    return await runCommand(
+      {
+        ...opts,
+        answers: file,
+        demo: false,
+        yes: true,
+        locked: true,
+        mode: 'setup',
+        format: 'text',
+        steps: change.steps,
+        ...(change.passwords ? { passwords: change.passwords } : {}),
+      },
+      io,
+    );
+  } finally {
+    await release();
+  }
 }
 
 /** For `list --json` and plain: one object, or aligned lines. */

@@ -139,7 +139,9 @@ export const openbsd: Platform = {
   // encrypt(1) (usr.bin/encrypt/encrypt.1): with no string it reads one per line from standard input
   // ("using the standard input is more secure") and prints the hash for login.conf's default class;
   // usermod(8) -p (usr.sbin/user/usermod.8) takes that already-encrypted password. The script is a
-  // constant; the user name is its $1; the password travels on stdin only.
+  // constant; the user name is its $1; the password travels on stdin only. Paths: usr.bin/Makefile.inc
+  // (BINDIR /usr/bin) for encrypt; usr.sbin/Makefile.inc (BINDIR /usr/sbin) and usr.sbin/user/Makefile
+  // (usermod is a link to user there).
   setPassword: (name, password) => ({
     argv: ['/bin/sh', '-c', 'hash=$(/usr/bin/encrypt) && [ -n "$hash" ] && exec /usr/sbin/usermod -p "$hash" "$1"', 'set-password', name],
     input: `${password}\n`,
