@@ -1,7 +1,8 @@
 /**
  * The password prompt in a real terminal (tmux): typed twice and hidden; two different entries
  * ask again; an empty one skips. What was typed never appears on the screen, and the program took
- * exactly the password typed (its sha256, written by the fixture, matches).
+ * exactly the password typed (its sha256, written by the fixture, matches). Setup's offer asks only
+ * for the users who have no account yet.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -42,7 +43,7 @@ describe.runIf(tmuxAvailable())('the password prompt in tmux', () => {
     expect(existsSync(FIXTURE), 'run `npx tsc -p .` first (npm test does)').toBe(true);
     dir = await tempDir('mail-wizard-password-');
     const out = path.join(dir, 'taken');
-    await tmux.start('pw', ['node', FIXTURE, 'bob', out], REPO);
+    await tmux.start('pw', ['node', FIXTURE, 'ask', 'bob', out], REPO);
     await screen('pw', /Password for bob \(empty: set it later with passwd bob\)/);
     await type('pw', FIRST);
     await screen('pw', /Password for bob, again/);
@@ -66,11 +67,30 @@ describe.runIf(tmuxAvailable())('the password prompt in tmux', () => {
 
   it('an empty entry skips: no password is taken', async () => {
     const out = path.join(dir, 'skipped');
-    await tmux.start('skip', ['node', FIXTURE, 'carol', out], REPO);
+    await tmux.start('skip', ['node', FIXTURE, 'ask', 'carol', out], REPO);
     await screen('skip', /Password for carol \(empty/);
     await tmux.keys('skip', 'Enter');
     await screen('skip', /prompt done/);
     expect(await tmux.waitForExit('skip', 15_000)).toBe(0);
     expect(await fs.readFile(out, 'utf8')).toBe('none\n');
+  }, 60_000);
+
+  it('setup\'s offer asks only for the users who have no account yet', async () => {
+    const root = path.join(dir, 'root');
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/passwd'), 'alice:x:1000:1000::/home/alice:/bin/sh\n');
+    const out = path.join(dir, 'offered');
+    await tmux.start('offer', ['node', FIXTURE, 'offer', root, out, 'alice', 'bob', 'carol'], REPO);
+    await screen('offer', /Password for bob \(empty/);
+    await type('offer', FIRST);
+    await screen('offer', /Password for bob, again/);
+    await type('offer', FIRST);
+    await screen('offer', /Password for carol \(empty/);
+    await tmux.keys('offer', 'Enter');
+    const last = await screen('offer', /prompt done/);
+    expect(await tmux.waitForExit('offer', 15_000)).toBe(0);
+    expect(last).not.toContain('Password for alice');
+    expect(last).not.toContain(FIRST);
+    expect(JSON.parse(await fs.readFile(out, 'utf8'))).toEqual({ bob: sha(FIRST) });
   }, 60_000);
 });
