@@ -74,6 +74,9 @@ async function removeUser(name: string, opts: UserOptions, io: Io): Promise<numb
   if (!answers.users.includes(name)) throw new InputError([`user remove: ${JSON.stringify(name)} is not a mail user (users: ${answers.users.join(', ')})`]);
   if (answers.users.length === 1) throw new InputError([`user remove: ${JSON.stringify(name)} is the only mail user; add another first`]);
   if (postmasterUser(answers) === name) throw new InputError([`user remove: ${JSON.stringify(name)} reads postmaster@ mail: set "postmaster" in ${editing.file} to someone else first`]);
+  if (answers.dmarcReports?.toLowerCase() === `${name}@${answers.domain}`) {
+    throw new InputError([`user remove: ${JSON.stringify(name)} receives the DMARC reports: set "dmarcReports" in ${editing.file} to another address first`]);
+  }
   const pointing = Object.entries(answers.aliases ?? {}).filter(([, targets]) => targets.some((t) => t.toLowerCase() === name || t.toLowerCase() === `${name}@${answers.domain}`));
   if (pointing.length) {
     throw new InputError([`user remove: ${JSON.stringify(name)} is the target of the alias ${pointing.map(([a]) => a).join(', ')}: remove or change it first (mail-wizard alias remove NAME)`]);

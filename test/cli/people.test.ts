@@ -87,6 +87,14 @@ describe('refusals: exit 2, one clear line, the answers untouched', () => {
     expect(refused.stderr + refused.stdout).not.toContain('Good-Secret-3');
   });
 
+  it('a user who receives the DMARC reports is not removed', async () => {
+    const reports = path.join(dir, 'reports.json');
+    await fs.writeFile(reports, JSON.stringify({ ...DEMO_ANSWERS, dmarcReports: 'bob@example.org' }));
+    const r = await cli(['user', 'remove', 'bob', '--root', root, '--platform', 'debian', '--answers', reports]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`mail-wizard: user remove: "bob" receives the DMARC reports: set "dmarcReports" in ${reports} to another address first`);
+  });
+
   it('an answers file whose alias points at a user no longer there is refused, naming both', async () => {
     const stale = path.join(dir, 'stale.json');
     await fs.writeFile(stale, JSON.stringify({ ...ANSWERS, users: ['alice'] }));
