@@ -160,6 +160,15 @@ describe.skipIf(problem !== null)('people and addresses on a live server', () =>
     expect((await host.exec(['getent', 'passwd', 'bob'])).exitCode).not.toBe(0);
   }, 600_000);
 
+  it('user remove carol --purge-mail: the account and her home with the mail are gone', async () => {
+    expect((await host.exec(['test', '-d', '/home/carol/Maildir'])).exitCode).toBe(0);
+    const r = await wizard(['user', 'remove', 'carol', '--purge-mail', '--plain']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/smtpd refuses carol@example\.org/);
+    expect((await host.exec(['test', '-e', '/home/carol'])).exitCode).not.toBe(0);
+    expect((await answersFile()).users).toEqual(['alice']);
+  }, 600_000);
+
   it('the passwords are in none of the outputs, the run state, backups, answers, logs, plans or snapshots', async () => {
     for (const format of ['text', 'sh', 'json']) {
       const plan = await wizard(['plan', '--format', format, '--nameserver', host.outsideAddress]);
