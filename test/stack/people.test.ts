@@ -185,6 +185,7 @@ describe.skipIf(problem !== null)('people and addresses on a live server', () =>
     }
     // The state and the backups were looked at: they exist.
     expect((await host.exec(['test', '-f', '/var/lib/mail-wizard/state.json'])).exitCode).toBe(0);
+    expect((await host.exec(['test', '-d', '/var/backups/mail-wizard'])).exitCode).toBe(0);
   }, 300_000);
 });
 
