@@ -31,11 +31,13 @@ export function smtpRcpt(address: string, opts: { host?: string; port?: number; 
       buffer += chunk;
       // A reply ends with a line "NNN text" (a space after the code, not the "NNN-" of a continuation).
       for (;;) {
-        const lines = buffer.split('\r\n');
+        // Only complete lines (ended by CRLF) count: a reply may arrive in pieces.
+        const all = buffer.split('\r\n');
+        const lines = all.slice(0, -1);
         const last = lines.findIndex((l) => /^\d{3}( |$)/.test(l));
         if (last < 0) return;
         const reply = lines[last]!;
-        buffer = lines.slice(last + 1).join('\r\n');
+        buffer = all.slice(last + 1).join('\r\n');
         const code = Number(reply.slice(0, 3));
         const next = commands.shift();
         if (next === undefined) return done({ ok: true, code, reply: reply.trim() });
