@@ -90,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
   if (values['send-test'] && !(command === 'check' && rest[0] === undefined)) throw new InputError(['--send-test goes with check']);
   if ((values['password-stdin'] || values['purge-mail']) && command !== 'user') throw new InputError(['--password-stdin and --purge-mail go with user']);
+  // user and alias change the server at once: a --dry-run they ignored would not be one.
+  if ((command === 'user' || command === 'alias') && (values['dry-run'] || values.format !== undefined)) {
+    throw new InputError([`${command}: --dry-run and --format are for setup, repair and plan; \`${command} list\` changes nothing`]);
+  }
   const common = {
     answers: values.answers,
     demo: values.demo,

@@ -65,6 +65,8 @@ describe('refusals: exit 2, one clear line, the answers untouched', () => {
     [['alias', 'remove', 'support'], 'alias remove: "support" is not an alias of the answers (aliases: sales)'],
     [['alias', 'add', 'support', 'bob', '--purge-mail'], '--password-stdin and --purge-mail go with user'],
     [['user', 'remove', 'bob', '--password-stdin'], '--password-stdin goes with user add'],
+    [['user', 'add', 'carol', '--dry-run'], 'user: --dry-run and --format are for setup, repair and plan; `user list` changes nothing'],
+    [['alias', 'add', 'support', 'bob', '--dry-run'], 'alias: --dry-run and --format are for setup, repair and plan; `alias list` changes nothing'],
   ])('%j', async (args, line) => {
     const r = await run(args);
     expect(r.stderr).toBe(`mail-wizard: ${line.replace('ANSWERS', answers)}`);
