@@ -28,6 +28,9 @@ import { tempDir } from '../support/tmp.js';
 
 const PASSWORD = 'Sw0rdfish-unit-5c2e';
 
+/** users.password is broken here for real (a locked or missing password in the shadow file) and its fix shown. */
+export const REPAIR_COVERS = ['users.password'] as const;
+
 describe('the aliases field of the answers', () => {
   const raw = (aliases: unknown) => ({ ...DEMO_ANSWERS, aliases });
   const errors = (aliases: unknown) => {
@@ -132,6 +135,30 @@ describe('passwords', () => {
     ]);
     const byHand = usersStep.plan(ctx(), { missing: ['bob'], withoutPassword: ['bob'] });
     expect(byHand.actions.at(-1)).toEqual({ type: 'manual', title: 'set a password for each new user', lines: ['passwd bob'] });
+  });
+});
+
+describe('users.password: a user without a password', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await tempDir();
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/passwd'), 'alice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/home/bob:/bin/sh\n');
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+  const verify = async (shadow: string, passwords?: Map<string, string>) => {
+    await fs.writeFile(path.join(root, 'etc/shadow'), shadow);
+    const ctx = createContext({ answers: DEMO_ANSWERS, platform: debian, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, ...(passwords ? { passwords } : {}) });
+    return (await usersStep.verify(ctx)).find((f) => f.check === 'users.password');
+  };
+
+  it('warns with the command that sets it; a password that was given and not set fails; a set one passes quietly', async () => {
+    const locked = 'alice:$y$j9T$abc$def:20000:0:99999:7:::\nbob:!:20000:0:99999:7:::\n';
+    expect(await verify(locked)).toMatchObject({ status: 'warn', summary: 'no password yet: bob (IMAP and submission logins fail until one is set)', fix: expect.stringContaining('passwd bob') });
+    expect(await verify(locked, new Map([['bob', PASSWORD]]))).toMatchObject({ status: 'fail', summary: 'the password was not set for bob', fix: 'Set it by hand: passwd bob' });
+    expect(await verify('alice:$y$j9T$abc$def:20000:0:99999:7:::\nbob:$y$j9T$ghi$jkl:20000:0:99999:7:::\n')).toBeUndefined();
   });
 });
 
