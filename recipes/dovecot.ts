@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { configStep } from './lib/config-step.js';
 import type { FileState } from './lib/managed-files.js';
-import { PIPE_SOCKET_DIR, renderDovecotConf, renderSieveFiles, usesDovecot24 } from './templates/dovecot.js';
+import { dovecotGrammar, PIPE_SOCKET_DIR, renderDovecotConf, renderedForDovecot, renderSieveFiles, usesDovecot24 } from './templates/dovecot.js';
 
 /** Reads `dovecot --version` into the facts: the config grammar depends on it. */
 async function detectDovecotVersion(ctx: Context): Promise<void> {
@@ -36,6 +36,32 @@ const dovecotFiles = configStep({
   }),
   upToDate: 'dovecot.conf and the sieve scripts are already as wanted',
 });
+
+/**
+ * A dovecot.conf written for another grammar than the installed Dovecot reads: `pkg_add -u`,
+ * sysupgrade or a Debian release upgrade took Dovecot from 2.3 to 2.4 (or a box went back), and
+ * Dovecot refuses the file ("doveconf: Fatal: ... dovecot_config_version"), so IMAP and LMTP stop.
+ * Judged from the file's header (the version it was rendered for) and `dovecot --version`; null
+ * when either is unknown or both read the same grammar.
+ */
+export function grammarChange(ctx: Pick<Context, 'facts'>, current: string | null): { from: string; to: string } | null {
+  const installed = ctx.facts.dovecotVersion;
+  const rendered = current === null ? null : renderedForDovecot(current);
+  if (installed === undefined || rendered === null || dovecotGrammar(rendered) === dovecotGrammar(installed)) return null;
+  return { from: rendered, to: installed };
+}
+
+function upgradeFinding(ctx: Context, change: { from: string; to: string }): Finding {
+  const conf = ctx.platform.paths.dovecotConf;
+  const grammar = dovecotGrammar(change.to);
+  return {
+    status: 'fail',
+    check: 'dovecot.upgrade',
+    summary: `${conf} was written for Dovecot ${change.from}, but Dovecot ${change.to} is installed: it reads the ${grammar} grammar and refuses this file`,
+    evidence: `the file's header names Dovecot ${change.from}; dovecot --version says ${change.to}`,
+    fix: `Run \`mail-wizard repair\`: it writes ${conf} again in the ${grammar} grammar (the old file is backed up), shows the difference and checks it with doveconf -n.`,
+  };
+}
 
 interface DovecotProbe {
   files: FileState[];
@@ -76,7 +102,11 @@ export const dovecotStep: Step<DovecotProbe> = {
     };
   },
   plan(ctx, probed) {
-    const files = dovecotFiles.plan(ctx, probed.files);
+    const conf = ctx.platform.paths.dovecotConf;
+    const planned = dovecotFiles.plan(ctx, probed.files);
+    // Rewritten for a new grammar: the admin sees how, even outside a dry-run.
+    const upgrade = grammarChange(ctx, probed.files.find((f) => f.file.path === conf)?.current ?? null);
+    const files = upgrade ? { ...planned, actions: planned.actions.map((a) => (a.type === 'writeFile' && a.path === conf ? { ...a, showDiff: true } : a)) } : planned;
     const before: Action[] = [];
     if (!probed.learnGroup) before.push({ type: 'run', argv: ctx.platform.addGroup(ctx.platform.users.learn), timeoutMs: 30_000 });
     const dir = pipeSocketDir(ctx);
@@ -89,7 +119,14 @@ export const dovecotStep: Step<DovecotProbe> = {
     if ((await ctx.host.groupId(group)) === null) {
       findings.push({ status: 'fail', check: 'dovecot.learn-group', summary: `no group ${group}: Dovecot's mail processes need it (mail_access_groups)`, fix: ctx.platform.addGroup(group).join(' ') });
     }
-    const files = await dovecotFiles.verify(ctx); // reads the version first
+    let files = await dovecotFiles.verify(ctx); // reads the version first
+    const conf = ctx.platform.paths.dovecotConf;
+    const upgrade = grammarChange(ctx, await ctx.host.readFile(conf));
+    if (upgrade) {
+      // Said once, with its cause, instead of "out of date".
+      findings.push(upgradeFinding(ctx, upgrade));
+      files = files.filter((f) => !(f.check === 'dovecot.files' && f.status === 'fail' && f.summary.startsWith(`${conf} `)));
+    }
     const dir = pipeSocketDir(ctx);
     if (dir && (await ctx.host.stat(dir.path)) === null) {
       findings.push({

@@ -16,6 +16,19 @@ export function usesDovecot24(version: string): boolean {
   return major > 2 || (major === 2 && minor >= 4);
 }
 
+/**
+ * The Dovecot version a dovecot.conf was written for, from the header mail-wizard writes into it
+ * ("# /etc/dovecot/dovecot.conf: Dovecot 2.3.21 for example.org"); null for a file without one.
+ */
+export function renderedForDovecot(conf: string): string | null {
+  return /^# \S+: Dovecot (\d+\.\d+\S*) for /m.exec(conf)?.[1] ?? null;
+}
+
+/** The grammar a version reads: 2.4 changed most setting names (doc.dovecot.org, "Upgrading 2.3 to 2.4"). */
+export function dovecotGrammar(version: string): '2.3' | '2.4' {
+  return usesDovecot24(version) ? '2.4' : '2.3';
+}
+
 export function renderDovecotConf(input: TemplateInput): string {
   const version = input.facts.dovecotVersion ?? input.platform.defaultDovecotVersion;
   return usesDovecot24(version) ? renderDovecot24(input, version) : renderDovecot23(input, version);

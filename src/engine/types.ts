@@ -21,6 +21,8 @@ export interface WriteFileAction extends FileMeta {
   type: 'writeFile';
   path: string;
   content: string;
+  /** Show the diff outside a dry-run too (a config rewritten for an upgraded daemon's grammar). */
+  showDiff?: boolean;
 }
 
 export interface MkdirAction extends FileMeta {

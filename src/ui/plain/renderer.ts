@@ -59,7 +59,8 @@ export function plainRenderer(options: PlainOptions): Listener {
           write(`   + ${planned.describe}`);
           if (planned.action.type === 'manual') for (const l of planned.action.lines) write(`       ${l}`);
           // A hand edit about to be replaced is always shown: what the admin loses is never silent.
-          if ((options.diffs || planned.handEdited) && planned.diff) for (const l of planned.diff.trimEnd().split('\n').slice(2)) write(`     ${l}`);
+          const showDiff = options.diffs || planned.handEdited || (planned.action.type === 'writeFile' && planned.action.showDiff === true);
+          if (showDiff && planned.diff) for (const l of planned.diff.trimEnd().split('\n').slice(2)) write(`     ${l}`);
         }
         break;
       case 'action-start':
