@@ -21,7 +21,7 @@ function newestSource(): { file: string; mtimeMs: number } {
       newest = { file: p, mtimeMs: stat.mtimeMs };
     }
   };
-  for (const p of ['src', 'recipes', 'package.json', 'package-lock.json', 'test/release/bundle.mjs', 'test/release/string-width-patch.mjs']) visit(path.join(REPO, p));
+  for (const p of ['src', 'recipes', 'package.json', 'package-lock.json', 'test/release/bundle.mjs', 'test/release/tui-patches.mjs', 'test/release/simple-graphemes.mjs']) visit(path.join(REPO, p));
   return newest;
 }
 
