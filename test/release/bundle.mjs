@@ -18,7 +18,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { simpleGraphemes } from './tui-patches.mjs';
+import { simpleGraphemes, yogaWasmBytes } from './tui-patches.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = path.join(REPO, 'release');
@@ -104,9 +104,9 @@ async function embeddedModule(part) {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'inline',
-    // Two loads of the TUI that cost more than its first frame needs, done when needed instead:
-    // string-width's emoji set (~11 ms of CPU) and ICU's grapheme rules (~8 ms); see tui-patches.mjs.
-    plugins: [noDevtools, simpleGraphemes, lazyBuiltins],
+    // Loads of the TUI that cost more than its first frame needs (tui-patches.mjs): string-width's
+    // emoji set (~11 ms of CPU) and ICU's grapheme rules (~8 ms) when needed, Yoga's wasm decoded natively.
+    plugins: [noDevtools, simpleGraphemes, yogaWasmBytes, lazyBuiltins],
     metafile: true,
     logLevel: 'warning',
   });
