@@ -21,7 +21,7 @@ import {
   type Lookup,
   type ServerAnswers,
   type ServerProbe,
-} from './checks.js';
+} from './checks/index.js';
 import { looksLikeDkim, parseDkimRecord } from './dkim-record.js';
 import { discoverAuthority, inZone, parseNameserverArgs, parseResolvConf, readResolvConf, resolveNameserverSpecs, type ResolvConf } from './discovery.js';
 import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';

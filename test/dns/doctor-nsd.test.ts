@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Answers } from '../../src/answers/schema.js';
 import { runDnsChecks, type DnsCheckResult, type DoctorReport } from '../../src/dns/doctor.js';
-import type { CheckId } from '../../src/dns/checks.js';
+import type { CheckId } from '../../src/dns/checks/index.js';
 import { startNsd, type Nsd } from './nsd.js';
 import { describeWithNsd } from './with-nsd.js';
 import { makeKeys, reverseZones, scenarios, type Keys, type Scenario } from './zones.js';

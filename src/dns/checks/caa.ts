@@ -1,0 +1,34 @@
+/**
+ * The CAA check (warn-level): CAA records, when there are any, let the certificate's CA issue.
+ */
+import { recordsOf } from '../client.js';
+import { normalizeName } from '../records.js';
+import { finding, answered, seen, couldNotCheck } from './shared.js';
+import type { CheckFn } from './types.js';
+
+export const checkCaa: CheckFn = async (input) => {
+  const host = normalizeName(input.answers.hostname);
+  const domain = normalizeName(input.answers.domain);
+  // RFC 8659 §3: the closest name with a CAA RRset (climbing to the parent) decides
+  let name = host;
+  for (;;) {
+    const r = await input.lookup.ask(name, 'CAA');
+    if (!answered(r)) return [couldNotCheck('caa', `CAA at ${name}`, r)];
+    const caa = recordsOf(r, 'CAA');
+    if (caa.length > 0) {
+      const issuers = caa.filter((c) => c.tag.toLowerCase() === 'issue').map((c) => c.value.split(';')[0]?.trim().toLowerCase() ?? '');
+      if (input.answers.tls.mode === 'acme' && issuers.length > 0 && !issuers.includes('letsencrypt.org')) {
+        return [
+          finding('caa', 'warn', `CAA at ${name} allows only ${issuers.join(', ')}; the certificate for ${host} comes from Let's Encrypt (acme)`, {
+            evidence: seen(r),
+            fix: `add: ${name}. CAA 0 issue "letsencrypt.org"`,
+          }),
+        ];
+      }
+      return [finding('caa', 'pass', `CAA at ${name}: ${issuers.join(', ') || 'no issue tag'}`, { evidence: seen(r) })];
+    }
+    if (name === domain || !name.includes('.') || !name.endsWith(domain)) break;
+    name = name.slice(name.indexOf('.') + 1);
+  }
+  return [finding('caa', 'pass', `no CAA record (optional: it limits which CAs may issue certificates for ${domain})`)];
+};
