@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CHECK_IDS } from '../../src/dns/checks.js';
+import { CHECK_IDS } from '../../src/dns/checks/index.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
