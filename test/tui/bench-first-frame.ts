@@ -35,6 +35,8 @@ export function firstFrame(args: readonly string[], markers: readonly string[], 
     });
     // q until it leaves: a key typed before Ink turns on raw mode is lost in the tty's line buffer.
     const quit = setInterval(() => seen.length === markers.length && child.stdin.write('q'), 100);
+    // A q typed as it leaves finds the pipe closed (EPIPE): that is the end we waited for.
+    child.stdin.on('error', () => undefined);
     child.on('exit', () => {
       clearInterval(quit);
       if (seen.length === markers.length) resolve(seen);
