@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Answers } from '../../src/answers/schema.js';
-import { CHECK_IDS, type CheckId } from '../../src/dns/checks.js';
+import { CHECK_IDS, type CheckId } from '../../src/dns/checks/index.js';
 import { runDnsChecks, type DoctorOptions, type DoctorReport } from '../../src/dns/doctor.js';
 import { reverseName } from '../../src/dns/expected.js';
 import { startNsd, type Nsd } from './nsd.js';

@@ -20,6 +20,9 @@ import { ensureRoot, ok, testHostProblem, type TestHost } from './testhost.js';
 import { startWizardHost, wizardArgv } from './wizard.js';
 import { publishDns, startSink, waitFor } from './world.js';
 
+/** The check this file breaks for real and repairs (test/unit/check-table.test.ts). */
+export const REPAIR_COVERS = ['dovecot.upgrade'] as const;
+
 const problem = await testHostProblem();
 if (problem && process.env.CI) throw new Error(`stack suite cannot run in CI: ${problem}`);
 if (problem) console.warn(`\n*** stack suite SKIPPED: ${problem} ***\n`);
