@@ -99,9 +99,11 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     const good = (await host.readFile('/etc/resolv.conf')) ?? '';
     await host.writeFile('/etc/resolv.conf', `nameserver ${SILENT_RESOLVER}\n`);
     try {
-      // The packages step: certbot (for ACME) is not installed yet; apt must fetch it and cannot
-      // even look the mirror up. The story's first symptom. (Short resolver time-outs and no apt
-      // retries only keep this fast: the resolver is as silent as before.)
+      // The packages step: certbot (for ACME) is not installed yet (the test host's root ships it
+      // for the ACME tests, so it goes first); apt must fetch it and cannot even look the mirror
+      // up. The story's first symptom. (Short resolver time-outs and no apt retries only keep this
+      // fast: the resolver is as silent as before.)
+      await sh('dpkg --remove certbot');
       await host.writeFile('/etc/resolv.conf', `nameserver ${SILENT_RESOLVER}\noptions timeout:1 attempts:1\n`);
       await host.writeFile('/etc/apt/apt.conf.d/99-test-no-retries', 'Acquire::Retries "0";\n');
       await host.writeFile('/root/answers-acme.json', JSON.stringify({ ...ANSWERS, tls: 'acme' }));
@@ -214,6 +216,7 @@ describe.skipIf(problem !== null)('failures name their cause (trixie test host)'
     // The server's resolv.conf names the outside NSD, which answers only for its own zones. With
     // apt's lists gone, the packages step refreshes them first, and apt cannot look the mirror up.
     await sh('rm -f /var/lib/apt/lists/*_Packages');
+    await sh('dpkg --remove certbot'); // a package the step must fetch (see the first test)
     await host.writeFile('/root/answers-acme.json', JSON.stringify({ ...ANSWERS, tls: 'acme' }));
     const r = await host.exec(wizardArgv('setup', '--yes', '--plain', '--platform', 'debian', '--answers', '/root/answers-acme.json', '--nameserver', host.outsideAddress), { timeoutMs: 400_000 });
     expect(r.exitCode, r.stdout).toBe(1);
