@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { FileMeta } from '../engine/types.js';
 import { findGroupId, findUser } from './accounts.js';
 import { listDirBounded, readFileBounded, type BoundedList, type BoundedRead, type ListLimits, type ReadLimits } from './bounded.js';
-import type { Account, FileStat, Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
+import type { QueryResult } from '../dns/client.js';
+import type { RecordType } from '../dns/records.js';
+import type { Account, ConnectRequest, ConnectResult, FileStat, Host, ResolveOptions, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
 
 export interface FsHostOptions {
   /** Maps a host path (/etc/mail/smtpd.conf) to where it really is on this machine. */
@@ -171,6 +173,22 @@ export class FsHost implements Host {
 
   run(argv: string[], options: RunOptions): Promise<RunResult> {
     return this.options.exec(argv, options);
+  }
+
+  /**
+   * The host's network is this machine's (a rooted tree is entered with chroot, not a namespace of
+   * its own): the connection is made from here. Loaded on first use, not for a plan.
+   */
+  async connect(request: ConnectRequest): Promise<ConnectResult> {
+    const { connectProbe } = await import('../net/connect.js');
+    return connectProbe(request);
+  }
+
+  /** Asks the resolvers of the host's own resolv.conf (a rooted tree's, under its prefix). */
+  async resolve(name: string, type: RecordType, options: ResolveOptions = {}): Promise<QueryResult> {
+    const [{ parseResolvConf, askResolvers }] = await Promise.all([import('../dns/discovery.js')]);
+    const conf = parseResolvConf((await this.readFile('/etc/resolv.conf')) ?? '');
+    return askResolvers(conf.nameservers, name, type, { timeoutMs: options.timeoutMs ?? 2000, retries: 1, ...(options.signal ? { signal: options.signal } : {}) });
   }
 }
 

@@ -3,6 +3,8 @@
  * this machine), rooted (all paths under a prefix), recorder (dry-run: records, changes nothing).
  */
 import type { FileMeta } from '../engine/types.js';
+import type { QueryResult } from '../dns/client.js';
+import type { RecordType } from '../dns/records.js';
 import type { BoundedList, BoundedRead, ListLimits, ReadLimits } from './bounded.js';
 
 export type { BoundedList, BoundedRead, ListLimits, ReadLimits } from './bounded.js';
@@ -60,6 +62,56 @@ export interface Account {
   home: string;
 }
 
+/**
+ * A connection made from the host (a probe of the host's own ports, or of the outside as the host
+ * reaches it): what it greeted, and the TLS it showed.
+ */
+export interface ConnectRequest {
+  host: string;
+  port: number;
+  /** What the server speaks first: an SMTP greeting, an IMAP greeting, or nothing to read. */
+  protocol: 'smtp' | 'imap' | 'none';
+  /** SMTP: send EHLO with this name and return the reply. */
+  ehlo?: string;
+  /** TLS at once (465, 993) or after STARTTLS (25, 587, 143). */
+  tls?: 'implicit' | 'starttls';
+  /** The name sent in SNI (the host name). */
+  servername?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface TlsSeen {
+  /** "TLSv1.3" */
+  protocol: string;
+  /** The chain verifies against the trusted CAs of the prober. */
+  authorized: boolean;
+  authorizationError?: string;
+  /** The certificates the server sent, leaf first, as PEM. */
+  chain: string[];
+}
+
+export interface ConnectResult {
+  /** The TCP connection was accepted (something listens). */
+  connected: boolean;
+  /** Everything asked for happened. */
+  ok: boolean;
+  error?: string;
+  /** The first greeting line ("220 mail.example.org ESMTP OpenSMTPD"). */
+  greeting?: string;
+  /** The EHLO reply lines. */
+  ehlo?: string[];
+  tls?: TlsSeen;
+  elapsedMs: number;
+  /** Set by a recorder without a base: nothing was probed. */
+  notProbed?: boolean;
+}
+
+export interface ResolveOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface Host {
   readonly kind: 'local' | 'rooted' | 'recorder';
   /** Text of a file, or null when it does not exist. */
@@ -82,6 +134,10 @@ export interface Host {
   user(name: string): Promise<Account | null>;
   /** Looks a group's gid up in the host's /etc/group. */
   groupId(name: string): Promise<number | null>;
+  /** A TCP connection made from the host (never throws: the result says what happened). */
+  connect(request: ConnectRequest): Promise<ConnectResult>;
+  /** A DNS question to the host's own resolver (its resolv.conf), recursion desired. */
+  resolve(name: string, type: RecordType, options?: ResolveOptions): Promise<QueryResult>;
 }
 
 /** One line that describes a failed command for a finding: what it printed, or why it did not run. */

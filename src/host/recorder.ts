@@ -4,7 +4,9 @@
  * so a dry-run transcript cannot leak one.
  */
 import type { FileMeta } from '../engine/types.js';
-import type { Account, BoundedList, BoundedRead, FileStat, Host, ListLimits, ReadLimits, RunOptions, RunResult, WriteResult } from './host.js';
+import type { QueryResult } from '../dns/client.js';
+import type { RecordType } from '../dns/records.js';
+import type { Account, BoundedList, BoundedRead, ConnectRequest, ConnectResult, FileStat, Host, ListLimits, ReadLimits, ResolveOptions, RunOptions, RunResult, WriteResult } from './host.js';
 
 export type Recorded =
   | { type: 'writeFile'; path: string; bytes: number; meta: FileMeta }
@@ -75,5 +77,16 @@ export class RecorderHost implements Host {
     if (options.readOnly && this.base) return this.base.run(argv, options);
     this.recorded.push({ type: 'run', argv });
     return { argv, exitCode: null, stdout: '', stderr: '', timedOut: false, notFound: false, recorded: true };
+  }
+
+  /** Probes only look: they reach the base; a fresh box has nothing to probe. */
+  async connect(request: ConnectRequest): Promise<ConnectResult> {
+    if (this.base) return this.base.connect(request);
+    return { connected: false, ok: false, notProbed: true, error: 'not probed: a dry-run of a fresh box', elapsedMs: 0 };
+  }
+
+  async resolve(name: string, type: RecordType, options?: ResolveOptions): Promise<QueryResult> {
+    if (this.base) return this.base.resolve(name, type, options);
+    return { server: { host: 'none', port: 53 }, name, type, elapsedMs: 0, transport: 'udp', kind: 'error', message: 'not asked: a dry-run of a fresh box' };
   }
 }
