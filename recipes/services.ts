@@ -1,12 +1,12 @@
 /**
  * The daemons: enabled at boot, running, restarted when this run changed their configuration; then
  * proved from the outside in: Redis answers PONG, SMTP greets on 25 and 587, TLS on 465/587/993
- * shows a certificate for the host name.
+ * shows a certificate for the host name. The connections are made by the Host (host.connect), from
+ * the box itself, not from the wizard's process.
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
 import type { Daemon } from '../src/platform/types.js';
-import type { StartTls } from '../src/net/tls-probe.js';
 import { daemonAge } from './lib/daemon-age.js';
 import { daemonEnabled, daemonRunning } from './lib/daemon-state.js';
 
@@ -139,26 +139,32 @@ async function redisPing(ctx: Context): Promise<Finding> {
   };
 }
 
-const TLS_PORTS: { port: number; starttls: StartTls; what: string }[] = [
-  { port: 465, starttls: null, what: 'SMTP submission (TLS)' },
-  { port: 587, starttls: 'smtp', what: 'SMTP submission (STARTTLS)' },
-  { port: 993, starttls: null, what: 'IMAP (TLS)' },
+const TLS_PORTS: { port: number; protocol: 'smtp' | 'imap'; tls: 'implicit' | 'starttls'; what: string }[] = [
+  { port: 465, protocol: 'smtp', tls: 'implicit', what: 'SMTP submission (TLS)' },
+  { port: 587, protocol: 'smtp', tls: 'starttls', what: 'SMTP submission (STARTTLS)' },
+  { port: 993, protocol: 'imap', tls: 'implicit', what: 'IMAP (TLS)' },
 ];
 
+/** The leaf the server showed, read with node:crypto (loaded when a live server is verified, not for a plan). */
+async function leafNames(pem: string, host: string): Promise<{ namesHost: boolean; names: string }> {
+  const { X509Certificate } = await import('node:crypto');
+  const x509 = new X509Certificate(pem);
+  return { namesHost: x509.checkHost(host) !== undefined, names: `${x509.subject.replace(/\n/g, ', ')}; ${x509.subjectAltName ?? ''}` };
+}
+
 async function listenChecks(ctx: Context): Promise<Finding[]> {
-  // The probes (and node:tls) load when a live server is verified, not for a plan.
-  const { tlsProbe } = await import('../src/net/tls-probe.js');
   const host = ctx.answers.hostname;
   const findings: Finding[] = [];
   findings.push(...(await Promise.all([25, 587].map((port) => smtpGreeting(ctx, port)))));
-  for (const { port, starttls, what } of TLS_PORTS) {
-    const tls = await tlsProbe('127.0.0.1', port, starttls, host);
-    if (!tls.ok) {
-      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `no TLS on port ${port} (${what})`, evidence: tls.error, fix: 'Check the daemon on that port and its certificate paths.' });
-    } else if (!tls.namesHost) {
-      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `the certificate on port ${port} does not name ${host}`, evidence: `${tls.subject}; ${tls.altNames}`, fix: 'Point the daemon at the certificate for the host name.' });
+  for (const { port, protocol, tls: mode, what } of TLS_PORTS) {
+    const r = await ctx.host.connect({ host: '127.0.0.1', port, protocol, tls: mode, servername: host, timeoutMs: 8000 });
+    const leaf = r.ok && r.tls?.chain[0] ? await leafNames(r.tls.chain[0], host) : null;
+    if (!r.ok || !r.tls || !leaf) {
+      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `no TLS on port ${port} (${what})`, evidence: r.error ?? 'no certificate shown', fix: 'Check the daemon on that port and its certificate paths.' });
+    } else if (!leaf.namesHost) {
+      findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `the certificate on port ${port} does not name ${host}`, evidence: leaf.names, fix: 'Point the daemon at the certificate for the host name.' });
     } else {
-      findings.push({ status: 'pass', check: `services.tls-${port}`, summary: `${what}: ${tls.protocol}, certificate for ${host}` });
+      findings.push({ status: 'pass', check: `services.tls-${port}`, summary: `${what}: ${r.tls.protocol}, certificate for ${host}` });
     }
   }
   return findings;
@@ -175,9 +181,9 @@ const DNS_GREETING_MS = 120_000;
 /** The greeting on `port`, telling "not running" from "slow because DNS" from "silent". */
 async function smtpGreeting(ctx: Context, port: number): Promise<Finding> {
   const check = `services.smtp-${port}`;
-  const { smtpBanner } = await import('../src/net/smtp-banner.js');
-  const first = await smtpBanner('127.0.0.1', port, GREETING_MS);
-  if (first.ok) return { status: 'pass', check, summary: `SMTP greets on port ${port}`, evidence: first.banner };
+  const greet = (timeoutMs: number) => ctx.host.connect({ host: '127.0.0.1', port, protocol: 'smtp', timeoutMs });
+  const first = await greet(GREETING_MS);
+  if (first.ok) return { status: 'pass', check, summary: `SMTP greets on port ${port}`, evidence: first.greeting ?? '' };
   if (!first.connected) {
     return { status: 'fail', check, summary: `nothing answers on port ${port}: smtpd is not listening`, evidence: first.error, fix: `Start smtpd (${ctx.platform.service('smtpd', 'start', ctx.facts).join(' ')}); smtpd -dv shows why it does not start.` };
   }
@@ -186,11 +192,11 @@ async function smtpGreeting(ctx: Context, port: number): Promise<Finding> {
   if (!dns) {
     return { status: 'fail', check, summary: `port ${port} accepts connections but sends no SMTP greeting`, evidence: first.error, fix: 'See which program listens there and read smtpd\'s log.' };
   }
-  const late = await smtpBanner('127.0.0.1', port, DNS_GREETING_MS);
+  const late = await greet(DNS_GREETING_MS);
   const cause = `${dns.cause} smtpd greets a client only after looking up the client's name, so it waits out the resolver's time-outs first.`;
   if (late.ok) {
     const seconds = Math.round(late.elapsedMs / 1000);
-    return { status: 'fail', check, summary: `SMTP greets on port ${port} only after ${seconds} s: smtpd runs, and waits on DNS`, evidence: `${late.banner} (after ${seconds} s)`, cause, fix: dns.fix };
+    return { status: 'fail', check, summary: `SMTP greets on port ${port} only after ${seconds} s: smtpd runs, and waits on DNS`, evidence: `${late.greeting} (after ${seconds} s)`, cause, fix: dns.fix };
   }
   return { status: 'fail', check, summary: `no SMTP greeting on port ${port} within ${DNS_GREETING_MS / 1000} s`, evidence: late.error, cause, fix: dns.fix };
 }

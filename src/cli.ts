@@ -17,6 +17,7 @@ Commands:
   plan             dry-run: print every step, command and file; change nothing
   check            verify every step and report; change nothing
   check dns        ask the domain's authoritative DNS servers and name every mistake
+  check delivery   what a receiver sees: outbound 25, blocklists, TLS served, banner, PTR
   records          the DNS records to publish (--format zone|table|json)
   user add NAME    a mail user (a password is asked in a terminal; --password-stdin for scripts)
   user remove NAME remove a mail user (the mail is kept unless --purge-mail); user list
@@ -33,6 +34,9 @@ Options:
                         never removes one (opensmtpd replaces exim4 or postfix)
   --format FORMAT       plan: text, sh (a POSIX script) or json; records: zone, table or json
   --nameserver HOST[:PORT]  ask these DNS servers instead of the domain's own (repeatable)
+  --probe HOST[:PORT]   check delivery: try outbound 25 to this host (repeatable)
+  --dnsbl ZONE          check delivery: an IP blocklist to ask (repeatable)
+  --dnsbl-domain ZONE   check delivery: a domain blocklist to ask (repeatable)
   --wait SECONDS        check dns: re-check every 5 s until every server publishes the records
   --send-test           check: also send a test message and wait for it (the final mail test)
   --plain               one line per event, no colours or animation
@@ -68,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
         nameserver: { type: 'string', multiple: true, default: [] },
         'allow-remove': { type: 'string', multiple: true, default: [] },
         wait: { type: 'string' },
+        probe: { type: 'string', multiple: true, default: [] },
+        dnsbl: { type: 'string', multiple: true, default: [] },
+        'dnsbl-domain': { type: 'string', multiple: true, default: [] },
         'send-test': { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         'password-stdin': { type: 'boolean', default: false },
@@ -88,6 +95,10 @@ async function main(argv: string[]): Promise<number> {
   const badPackage = values['allow-remove'].find((name) => !/^[a-z0-9][a-z0-9+._-]*$/.test(name));
   if (badPackage !== undefined) throw new InputError([`--allow-remove: ${JSON.stringify(badPackage)} is not a package name`]);
   if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
+  const delivery = { probe: values.probe, dnsbl: values.dnsbl, dnsblDomain: values['dnsbl-domain'] };
+  if ((delivery.probe.length || delivery.dnsbl.length || delivery.dnsblDomain.length) && !(command === 'check' && rest[0] === 'delivery')) {
+    throw new InputError(['--probe, --dnsbl and --dnsbl-domain go with check delivery']);
+  }
   if (values['send-test'] && !(command === 'check' && rest[0] === undefined)) throw new InputError(['--send-test goes with check']);
   if ((values['password-stdin'] || values['purge-mail']) && command !== 'user') throw new InputError(['--password-stdin and --purge-mail go with user']);
   // user and alias change the server at once: a --dry-run they ignored would not be one.
@@ -131,7 +142,11 @@ async function main(argv: string[]): Promise<number> {
         const { checkDnsFromCli } = await import('./commands/dns-cli.js');
         return checkDnsFromCli(common, io, wait);
       }
-      if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns)`]);
+      if (rest[0] === 'delivery') {
+        const { checkDeliveryCommand } = await import('./commands/check-delivery.js');
+        return checkDeliveryCommand({ ...common, ...delivery }, io);
+      }
+      if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns, mail-wizard check delivery)`]);
       const { checkCommand } = await import('./commands/check.js');
       return checkCommand({ ...common, sendTest: values['send-test'] }, io);
     }
