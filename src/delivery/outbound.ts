@@ -38,7 +38,7 @@ export const outboundCheck: DeliveryCheck = {
         const c = await ctx.host.connect({ host: address, port: p.port, protocol: 'smtp', timeoutMs: ctx.connectTimeoutMs, signal: ctx.signal });
         const via = address === p.host ? '' : ` (${address})`;
         if (c.notProbed) return { p, resolved: true, notProbed: true, line: `${label(p)}: ${c.error}` };
-        return { p, resolved: true, greeted: c.ok, line: c.ok ? `${label(p)}${via}: ${c.greeting} (${c.elapsedMs} ms)` : `${label(p)}${via}: ${c.error}` };
+        return { p, resolved: true, greeted: c.ok, line: c.ok ? `${label(p)}${via}: ${c.greeting} (${c.elapsedMs} ms)` : `${via ? `${label(p)}${via} → ` : ""}${c.error}` };
       }),
     );
     const evidence = tries.map((t) => t.line).join('\n');
