@@ -44,11 +44,21 @@ ${listen(`port 587 tls-require ${common} auth senders <allowed_senders> masquera
 # lka_session.c). An alias to an address elsewhere counts as local mail (ruleset.c), so
 # "from local for any" below relays it.
 action "local_mail" lmtp "${platform.paths.lmtpSocket}" alias <aliases> user "${platform.users.smtpd}"
-action "outbound" relay helo "${host}"
+${outboundAction(answers.relayHost, host)}
 
 match from any for domain "${answers.domain}" action "local_mail"
 match from local for local action "local_mail"
 match from local for any action "outbound"
 match from any auth for any action "outbound"
 `;
+}
+
+/**
+ * To each recipient's MX, or through the relay host of the answers (for a provider that blocks
+ * outbound 25): smtpd.conf(5), "relay host relay-url", smtp+tls is SMTP with mandatory STARTTLS.
+ */
+function outboundAction(relayHost: string | undefined, host: string): string {
+  if (!relayHost) return `action "outbound" relay helo "${host}"`;
+  return `# Outgoing mail goes through the relay host of the answers (relayHost), not to each MX.
+action "outbound" relay host "smtp+tls://${relayHost}" helo "${host}"`;
 }

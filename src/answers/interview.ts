@@ -5,7 +5,7 @@
  */
 import enquirer from 'enquirer';
 import { FIELDS, type Answers, type FieldSpec } from './schema.js';
-import { checkConfigEmail, checkConfigPath, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkUnixUser, validateAnswers } from './validate.js';
+import { checkConfigEmail, checkConfigPath, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkRelayHost, checkUnixUser, validateAnswers } from './validate.js';
 
 type Draft = Partial<Record<keyof Answers, string>>;
 
@@ -74,6 +74,8 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
       }
       return true;
     }
+    case 'relayHost': // file-only: never asked, checked the same way if it ever is
+      return problem(checkRelayHost(v));
   }
 }
 

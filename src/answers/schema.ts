@@ -41,7 +41,16 @@ export interface Answers {
    * and root are the wizard's own and not listed here.
    */
   aliases?: Record<string, string[]>;
+  /**
+   * Send outgoing mail through this relay host (HOST or HOST:PORT, STARTTLS required) instead of
+   * to each recipient's MX: for a provider that blocks outbound port 25. Only in the file, never
+   * asked; a relay that wants a login is not supported (no secret lives in the answers).
+   */
+  relayHost?: string;
 }
+
+/** Fields of the file that the interview does not ask for. */
+export const FILE_ONLY_FIELDS = ['relayHost'] as const;
 
 /** One question of the interview / one field of the file, in the order a person answers them. */
 export interface FieldSpec {

@@ -4,7 +4,7 @@
  * the CLI prints and the interview shows while typing.
  */
 import { isIPv6 } from 'node:net';
-import { FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
+import { FIELDS, FILE_ONLY_FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SELECTOR_LABEL = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
@@ -227,10 +227,21 @@ function parseAliases(raw: unknown, users: readonly string[], domain: string | u
   return ok ? out : undefined;
 }
 
+/** HOST or HOST:PORT of a relay: a name or an IPv4 address, a port 1-65535 (smtpd.conf's relay-url). */
+export function checkRelayHost(value: string): string | null {
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return 'is not HOST or HOST:PORT (for example smtp.provider.example:587)';
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return `has the port ${m[2]}, out of range (1-65535)`;
+  const host = m[1]!;
+  if (isIPv4(host)) return null;
+  return checkDomainName(host);
+}
+
 export type ValidationResult = { ok: true; answers: Answers } | { ok: false; errors: string[] };
 
-// aliases is a field of the file, kept by `mail-wizard alias`; the interview does not ask for it.
-const KNOWN_KEYS = new Set<string>([...FIELDS.map((f) => f.key), 'aliases']);
+// aliases is a field of the file, kept by `mail-wizard alias`; the interview does not ask for it,
+// nor for the file-only fields (relayHost).
+const KNOWN_KEYS = new Set<string>([...FIELDS.map((f) => f.key), 'aliases', ...FILE_ONLY_FIELDS]);
 const DMARC_POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
 
 /** JSON.stringify for messages: shows strings quoted and anything else as it is. */
@@ -314,6 +325,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   const dmarcReports = check('dmarcReports', str('dmarcReports', true), checkConfigEmail);
   const tls = parseTls(input.tls, errors);
   const aliases = parseAliases(input.aliases, users ?? [], domain, errors);
+  const relayHost = check('relayHost', str('relayHost', true), checkRelayHost);
 
   if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
     return { ok: false, errors };
@@ -322,6 +334,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   if (ipv6) answers.ipv6 = ipv6;
   if (dmarcReports) answers.dmarcReports = dmarcReports;
   if (aliases && Object.keys(aliases).length > 0) answers.aliases = aliases;
+  if (relayHost) answers.relayHost = relayHost;
   return { ok: true, answers };
 }
 

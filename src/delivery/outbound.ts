@@ -20,7 +20,7 @@ function label(e: Endpoint): string {
 }
 
 export const RELAY_FIX =
-  'or send through a relay host (your provider\'s smarthost, or a relay service that accepts your mail on 587): set "relayHost" in the answers and run `mail-wizard repair`; smtpd.conf then relays outgoing mail through it.';
+  'or send through a relay host that accepts this server\'s mail without a login (your provider\'s smarthost): set "relayHost": "HOST:PORT" in the answers and run `mail-wizard repair`; smtpd.conf then relays outgoing mail through it (STARTTLS required)';
 
 export const outboundCheck: DeliveryCheck = {
   id: ID,
