@@ -28,14 +28,18 @@ export function splitRecords(zoneText: string): { forward: string; ptr: string[]
   return { forward: zoneText, ptr };
 }
 
-/** Writes the zones and (re)starts NSD on the outside machine; both machines resolve through it. */
-export async function publishDns(host: TestHost, domain: string, recordsZone: string, serial: number): Promise<void> {
+/**
+ * Writes the zones and (re)starts NSD on the outside machine; both machines resolve through it.
+ * `extra`: more zones, name → records (after the SOA and NS), such as an IPv6 reverse zone.
+ */
+export async function publishDns(host: TestHost, domain: string, recordsZone: string, serial: number, extra: Record<string, string> = {}): Promise<void> {
   const { forward, ptr } = splitRecords(recordsZone);
   const out = host.outside;
   const zones: Record<string, string> = {
     [domain]: `${soa(domain, serial)}${forward}\n`,
     [FOREIGN]: `${soa(FOREIGN, serial)}ns IN A ${host.outsideAddress}\nmx IN A ${host.outsideAddress}\n@ IN MX 10 mx.${FOREIGN}.\n`,
     [REVERSE]: `${soa(REVERSE, serial)}${ptr.join('\n')}\n10 IN PTR mx.${FOREIGN}.\n`,
+    ...Object.fromEntries(Object.entries(extra).map(([name, text]) => [name, `${soa(name, serial)}${text}\n`])),
   };
   for (const [name, text] of Object.entries(zones)) await out.writeFile(`/etc/nsd/zones/${name}.zone`, text);
   await out.writeFile(
