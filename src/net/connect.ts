@@ -82,8 +82,10 @@ function chainOf(secure: TLSSocket): string[] {
 
 function handshake(plain: Socket, servername: string | undefined): Promise<{ secure: TLSSocket; tls: TlsSeen }> {
   return new Promise((resolve, reject) => {
-    // Old protocols are allowed here so that a server offering only them is named, not just refused.
-    const secure = tlsConnect({ socket: plain, ...(servername ? { servername } : {}), rejectUnauthorized: false, minVersion: 'TLSv1' });
+    // Old protocols (and OpenSSL's security level 0, without which it refuses them) are allowed
+    // here so that a server offering only those is named as such, not just "handshake failed".
+    // Nothing secret is sent over this connection.
+    const secure = tlsConnect({ socket: plain, ...(servername ? { servername } : {}), rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
     secure.once('error', (err) => reject(new Error(`TLS handshake: ${err.message}`)));
     secure.once('secureConnect', () => {
       const tls: TlsSeen = { protocol: secure.getProtocol() ?? 'unknown', authorized: secure.authorized, chain: chainOf(secure) };
