@@ -18,16 +18,22 @@ function isGlobal(ip: string): boolean {
   return net.isIPv6(ip) && !sameIp(ip, '::1') && (first & 0xffc0) !== 0xfe80 && (first & 0xfe00) !== 0xfc00 && first !== 0;
 }
 
+/** The global IPv6 addresses in `ip -6 addr` or `ifconfig` output. */
+export function globalIpv6In(output: string): string[] {
+  return [...output.matchAll(/\binet6\s+([0-9a-fA-F:]+)(?=[/%\s]|$)/g)].map((m) => m[1]!.toLowerCase()).filter(isGlobal);
+}
+
 /**
  * The box's IPv6 addresses. Debian: `ip -6 -o addr show scope global` (iproute2) prints
- * "2: eth0    inet6 2001:db8::25/64 scope global ...". OpenBSD: ifconfig(8) prints
- * "inet6 2001:db8::25 prefixlen 64" per address (link-local ones as fe80::1%em0).
+ * "2: eth0    inet6 2001:db8::25/64 scope global ...". OpenBSD: `ifconfig -a` prints
+ * "\tinet6 2001:db8::25 prefixlen 64" per address, the address numeric from getnameinfo (a
+ * link-local one with its scope, fe80::1%em0): openbsd/src sbin/ifconfig/ifconfig.c, in6_alias().
  */
 export async function boxIpv6(ctx: DeliveryContext): Promise<{ addresses: string[]; evidence: string }> {
   const argv = ctx.platform.name === 'openbsd' ? ['ifconfig', '-a'] : ['ip', '-6', '-o', 'addr', 'show', 'scope', 'global'];
   const r = await ctx.host.run(argv, { timeoutMs: 10_000, readOnly: true });
   if (r.exitCode !== 0) return { addresses: [], evidence: `${argv.join(' ')}: ${r.notFound ? 'not found' : r.recorded ? 'not run (dry-run)' : `exit ${r.exitCode}`}` };
-  const found = [...r.stdout.matchAll(/\binet6\s+([0-9a-fA-F:]+)(?:[/%\s]|$)/g)].map((m) => m[1]!.toLowerCase()).filter(isGlobal);
+  const found = globalIpv6In(r.stdout);
   return { addresses: [...new Set(found)], evidence: `${argv.join(' ')}: ${found.length ? found.join(', ') : 'no global IPv6 address'}` };
 }
 
