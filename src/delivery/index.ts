@@ -56,7 +56,11 @@ export interface DeliveryCheck {
   run(ctx: DeliveryContext): Promise<Finding | Finding[]>;
 }
 
-/** The checks in the order they are shown. `verdict` (src/delivery/verdict.ts) is one more line. */
+/**
+ * The checks in the order they are shown. A new check is one line here: an object with its id and
+ * a `run(ctx)` that returns its finding(s); the registry sets `id`/`check` on each. The `verdict`
+ * check (src/delivery/verdict.ts) goes last: `{ id: 'verdict', run: (ctx) => verdict(ctx) }`.
+ */
 export const DELIVERY_CHECKS: readonly DeliveryCheck[] = [
   resolverCheck,
   outboundCheck,

@@ -22,10 +22,13 @@ class LineReader {
     this.check();
   };
   private readonly onEnd = () => this.fail(new Error(`the server closed the connection${this.lines.length ? `; last said: ${this.lines[this.lines.length - 1]}` : ''}`));
+  // A reset in the middle of a conversation fails the line awaited (and never goes unhandled).
+  private readonly onError = (err: Error) => this.fail(err);
 
   constructor(private readonly socket: Socket) {
     socket.on('data', this.onData);
     socket.once('end', this.onEnd);
+    socket.on('error', this.onError);
   }
 
   fail(err: Error): void {
@@ -38,6 +41,7 @@ class LineReader {
   detach(): void {
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
+    this.socket.off('error', this.onError);
   }
 
   until(match: (l: string) => boolean): Promise<string[]> {
