@@ -9,6 +9,16 @@ import { connectToServer, finding, NOT_PROBED, reverseDns } from './common.js';
 
 const ID = 'banner';
 
+/**
+ * The name smtpd gives in its own EHLO when it sends (what the receiver checks against the PTR):
+ * the `helo` of smtpd.conf's relay actions (smtpd.conf(5): "helo heloname"); without one, smtpd
+ * says the machine's name. null when smtpd.conf cannot be read.
+ */
+export function outgoingHelo(conf: string): string[] | null {
+  const actions = conf.split('\n').filter((l) => /^\s*action\s+\S+\s+relay\b/.test(l.replace(/#.*$/, '')));
+  return actions.map((l) => /\shelo\s+"?([^"\s]+)"?/.exec(l)?.[1]?.replace(/\.$/, '').toLowerCase() ?? '');
+}
+
 /** The name a greeting or EHLO reply announces: the word after the code. */
 function announced(line: string | undefined): string {
   return (/^\d{3}[- ](\S+)/.exec(line ?? '')?.[1] ?? '').replace(/\.$/, '').toLowerCase();
@@ -31,6 +41,18 @@ export const bannerCheck: DeliveryCheck = {
       const wrong = [greeting !== host ? `the greeting names ${greeting || 'nothing'}` : '', ehlo !== host ? `the EHLO reply names ${ehlo || 'nothing'}` : ''].filter(Boolean);
       if (wrong.length) out.push(finding(ID, 'fail', `${wrong.join(' and ')}, not ${host}`, { evidence, fix: smtpFix }));
       else out.push(finding(ID, 'pass', `the SMTP greeting and EHLO name are ${host}`, { evidence }));
+    }
+    const conf = await ctx.host.readFile(ctx.platform.paths.smtpdConf);
+    const helos = conf === null ? null : outgoingHelo(conf);
+    if (helos && helos.some((h) => h !== '' && h !== host)) {
+      out.push(
+        finding(ID, 'fail', `smtpd sends mail saying EHLO ${helos.find((h) => h !== '' && h !== host)}, not ${host}`, {
+          evidence: `${ctx.platform.paths.smtpdConf}: ${conf!.split('\n').filter((l) => /^\s*action\s+\S+\s+relay\b/.test(l)).join(' | ')}`,
+          fix: smtpFix,
+        }),
+      );
+    } else if (helos && helos.includes(host)) {
+      out.push(finding(ID, 'pass', `smtpd sends mail saying EHLO ${host} (${ctx.platform.paths.smtpdConf})`));
     }
     const ips = [ctx.answers.ipv4, ...(ctx.answers.ipv6 ? [ctx.answers.ipv6] : [])];
     for (const ip of ips) {

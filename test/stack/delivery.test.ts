@@ -96,6 +96,7 @@ describe.skipIf(problem !== null)('check delivery on a real server', () => {
     for (const id of TLS_IDS) expect(of(checks, id)[0]!.summary).toMatch(new RegExp(`: TLSv1\\.[23], certificate for ${HOST.replace(/\./g, '\\.')}, \\d+ days left, the one in ${CERT.replace(/\./g, '\\.')}$`));
     expect(of(checks, 'banner').map((c) => c.summary)).toEqual([
       `the SMTP greeting and EHLO name are ${HOST}`,
+      `smtpd sends mail saying EHLO ${HOST} (/etc/smtpd.conf)`,
       `reverse DNS: 198.51.100.25 → ${HOST} → 198.51.100.25`,
     ]);
   }, 1_200_000);
