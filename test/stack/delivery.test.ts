@@ -101,6 +101,16 @@ describe.skipIf(problem !== null)('check delivery on a real server', () => {
     ]);
   }, 1_200_000);
 
+  it('`check --send-test` shows them as a section of its own that counts in its exit status, not again among the findings of the mail test', async () => {
+    const r = await wizard('check', '--json', '--send-test');
+    const out = JSON.parse(r.stdout) as { steps: { findings: { check: string }[] }[]; delivery: { checks: Check[] } };
+    expect([...new Set(out.delivery.checks.map((c) => c.id))]).toEqual(['resolver', 'outbound-25', 'blocklist', ...TLS_IDS, 'banner', 'ipv6-ptr']);
+    expect(out.delivery.checks.find((c) => c.id === 'ipv6-ptr')!.status).toBe('fail');
+    expect(r.exitCode).toBe(1);
+    // not twice: with --send-test the mail test ran them too, and its delivery.* warnings are not repeated
+    expect(out.steps.flatMap((s) => s.findings).some((f) => f.check.startsWith('delivery.'))).toBe(false);
+  }, 300_000);
+
   it('an IPv6 address of the box without a PTR: ipv6-ptr fails with two fixes (ask for the PTR, or send over IPv4 only)', async () => {
     const { checks } = await delivery();
     const [v6] = of(checks, 'ipv6-ptr');
