@@ -39,6 +39,8 @@ export interface DeliveryContext {
   /** Every probe of the server goes through it. */
   host: Host;
   dns: DnsView;
+  /** `--nameserver` as given (HOST[:PORT]): for a check that asks the authoritative servers itself. */
+  nameservers: readonly string[];
   /** outbound-25: where to try a connection on port 25 (`--probe`). */
   probes: Endpoint[];
   /** blocklist: IP lists (`--dnsbl`) and domain lists (`--dnsbl-domain`). */

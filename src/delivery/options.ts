@@ -78,6 +78,7 @@ export async function deliveryReport(t: DeliveryTarget, o: DeliveryOptions): Pro
     facts: t.facts,
     host: t.host,
     dns: dnsView(t.host, servers, ctrl.signal),
+    nameservers: t.nameservers,
     probes: parsed.probes.length ? parsed.probes : [...DEFAULT_PROBES],
     dnsbl: parsed.dnsbl.length ? parsed.dnsbl : DEFAULT_DNSBL,
     dnsblDomain: parsed.dnsblDomain.length ? parsed.dnsblDomain : DEFAULT_DNSBL_DOMAIN,

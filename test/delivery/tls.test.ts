@@ -50,6 +50,7 @@ async function tls465(a: Answers, diskCert: string) {
     facts: {},
     host,
     dns: dnsView(host, []),
+    nameservers: [],
     probes: [],
     dnsbl: [],
     dnsblDomain: [],

@@ -55,6 +55,7 @@ describeWithNsd('blocklist at real list zones', () => {
       facts: {},
       host,
       dns: dnsView(host, [{ host: nsd!.host, port: nsd!.port }]),
+      nameservers: [nsd!.address],
       probes: [],
       dnsbl,
       dnsblDomain,
