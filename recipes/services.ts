@@ -145,20 +145,16 @@ const TLS_PORTS: { port: number; protocol: 'smtp' | 'imap'; tls: 'implicit' | 's
   { port: 993, protocol: 'imap', tls: 'implicit', what: 'IMAP (TLS)' },
 ];
 
-/** The leaf the server showed, read with node:crypto (loaded when a live server is verified, not for a plan). */
-async function leafNames(pem: string, host: string): Promise<{ namesHost: boolean; names: string }> {
-  const { X509Certificate } = await import('node:crypto');
-  const x509 = new X509Certificate(pem);
-  return { namesHost: x509.checkHost(host) !== undefined, names: `${x509.subject.replace(/\n/g, ', ')}; ${x509.subjectAltName ?? ''}` };
-}
-
 async function listenChecks(ctx: Context): Promise<Finding[]> {
   const host = ctx.answers.hostname;
   const findings: Finding[] = [];
   findings.push(...(await Promise.all([25, 587].map((port) => smtpGreeting(ctx, port)))));
   for (const { port, protocol, tls: mode, what } of TLS_PORTS) {
     const r = await ctx.host.connect({ host: '127.0.0.1', port, protocol, tls: mode, servername: host, timeoutMs: 8000 });
-    const leaf = r.ok && r.tls?.chain[0] ? await leafNames(r.tls.chain[0], host) : null;
+    // node:crypto loads when a live server is verified, not for a plan.
+    const { certificateNames } = await import('../src/net/tls-probe.js');
+    const names = r.ok && r.tls?.chain[0] ? certificateNames(r.tls.chain[0], host) : null;
+    const leaf = names && { namesHost: names.namesHost, names: `${names.subject}; ${names.altNames}` };
     if (!r.ok || !r.tls || !leaf) {
       findings.push({ status: 'fail', check: `services.tls-${port}`, summary: `no TLS on port ${port} (${what})`, evidence: r.error ?? 'no certificate shown', fix: 'Check the daemon on that port and its certificate paths.' });
     } else if (!leaf.namesHost) {

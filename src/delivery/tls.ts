@@ -67,8 +67,9 @@ async function checkPort(ctx: DeliveryContext, p: Port) {
   const problems: Problem[] = [];
   const evidence = [
     `${where} ${tls.protocol}`,
-    `subject: ${leaf.subject.replace(/\n/g, ', ')}; ${leaf.subjectAltName ?? 'no subjectAltName'}`,
-    `issuer: ${leaf.issuer.replace(/\n/g, ', ')}`,
+    // subject (and issuer) are undefined when empty: ACME CAs may name the host in the SAN only (pebble does).
+    `subject: ${(leaf.subject ?? '').replace(/\n/g, ', ')}; ${leaf.subjectAltName ?? 'no subjectAltName'}`,
+    `issuer: ${(leaf.issuer ?? '').replace(/\n/g, ', ')}`,
     `valid until ${leaf.validTo}; sha256 ${leaf.fingerprint256}`,
   ];
   if (note) evidence.push(note);
