@@ -133,6 +133,7 @@ function dkimPart(e: Evaluation, facts: VerdictFacts): Part | null {
       const c = r.status.comment || '';
       if (c === 'no key') return `no key is published at ${at}`;
       if (c === 'bad signature') return `the signature d=${r.signingDomain} s=${r.selector} does not verify with the key published at ${at}: that key is not the one rspamd signs with`;
+      if (r.status.result === 'policy') return `the key published at ${at} is too short: receivers refuse RSA keys under 1024 bits (RFC 8301)`;
       if (/body hash/.test(c)) return `the signature d=${r.signingDomain} s=${r.selector} does not match the body: something changed the message after rspamd signed it`;
       return `dkim=${r.status.result} for d=${r.signingDomain} s=${r.selector}${comment(c)}`;
     })

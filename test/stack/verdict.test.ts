@@ -4,9 +4,9 @@
  * sendmail → smtpd → rspamd (which signs it) → Dovecot, is read back and judged by mailauth with
  * every DNS question answered by NSD. It passes for the correct setup and names the failing part
  * for a wrong SPF record, a DKIM record of another key, and a From domain that does not align.
- * "From outside": the same message relayed to the foreign domain's MX on the outside machine, and
- * judged there by mailauth with that machine's own resolver and the connection the sink saw, gets
- * the same line.
+ * "From outside": in each case the same message relayed to the foreign domain's MX on the outside
+ * machine, and judged there by mailauth with that machine's own resolver and the connection the MX
+ * saw, gets the same line.
  *
  * The verdict runs in the server as the check does (its module, bundled with esbuild into one file
  * that the server's node runs), since `check delivery` is another branch's command.
@@ -151,6 +151,24 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
   };
   const lineFor = (result: VerdictResult, ip: string): ReceiverLine | undefined => result.lines.find((l) => l.ip === ip);
   const format = (l: ReceiverLine | undefined) => (l ? `spf=${l.spf} dkim=${l.dkim} dmarc=${l.dmarc}` : 'none');
+  /**
+   * The verdict's message (with From `from`) relayed by the server to the foreign domain's MX, and
+   * judged there: the line, the Authentication-Results, and the connection the MX saw.
+   */
+  const judgedOutside = async (from = `postmaster@${DOMAIN}`) => {
+    const token = randomBytes(8).toString('hex');
+    const message = verdictMessage({ from, to: `carol@${FOREIGN}`, hostname: HOST, token, date: new Date() });
+    ok(await host.exec(['sendmail', '-f', `postmaster@${DOMAIN}`, `carol@${FOREIGN}`], { input: message, timeoutMs: 30_000 }));
+    const file = await waitFor('the message at the foreign MX', async () => {
+      const r = await host.outside.exec(['sh', '-c', 'grep -l -F -- "$1" /var/verdict-sink/*.eml 2>/dev/null || true', 'sh', token]);
+      return r.stdout.trim().split('\n')[0] || null;
+    }, 60_000);
+    const envelopeFile = file.replace(/\.eml$/, '.json');
+    const judged = JSON.parse(ok(await host.outside.exec(['node', '/root/evaluate.mjs', file, envelopeFile])).stdout) as { line: ReceiverLine; headers: string };
+    const envelope = JSON.parse((await host.outside.readFile(envelopeFile)) ?? '{}') as { ip: string; helo: string; mailFrom: string };
+    console.log(`judged at the foreign MX (From ${from}):\n${judged.headers}`);
+    return { line: judged.line, headers: judged.headers, envelope };
+  };
 
   beforeAll(async () => {
     const root = await ensureRoot();
@@ -187,23 +205,13 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
   it('from outside: the same message relayed to the foreign MX and judged there gets the same line', async () => {
     ok(await host.outside.exec(['sh', '-c', `nohup node /root/recording-sink.mjs ${host.outsideAddress} 25 /var/verdict-sink >/var/log/verdict-sink.log 2>&1 &`]));
     await waitFor('the recording sink', async () => ((await host.outside.readFile('/var/log/verdict-sink.log'))?.includes('ready') ? true : null));
-    const token = randomBytes(8).toString('hex');
-    const message = verdictMessage({ from: `postmaster@${DOMAIN}`, to: `carol@${FOREIGN}`, hostname: HOST, token, date: new Date() });
-    ok(await host.exec(['sendmail', '-f', `postmaster@${DOMAIN}`, `carol@${FOREIGN}`], { input: message, timeoutMs: 30_000 }));
-    const file = await waitFor('the message at the foreign MX', async () => {
-      const r = await host.outside.exec(['sh', '-c', 'grep -l -F -- "$1" /var/verdict-sink/*.eml 2>/dev/null || true', 'sh', token]);
-      return r.stdout.trim().split('\n')[0] || null;
-    }, 60_000);
-    const judged = ok(await host.outside.exec(['node', '/root/evaluate.mjs', file, file.replace(/\.eml$/, '.json')]));
-    const outside = JSON.parse(judged.stdout) as { line: ReceiverLine; headers: string };
-    console.log(`judged at the foreign MX:\n${outside.headers}`);
-    // The connection the sink saw came from one of the addresses the verdict judges, with our HELO.
-    const envelope = JSON.parse((await host.outside.readFile(file.replace(/\.eml$/, '.json'))) ?? '{}') as { ip: string; helo: string; mailFrom: string };
-    expect([ANSWERS.ipv4, ANSWERS.ipv6]).toContain(envelope.ip);
-    expect(envelope).toMatchObject({ helo: HOST, mailFrom: `postmaster@${DOMAIN}` });
+    const outside = await judgedOutside();
+    // The connection the MX saw came from one of the addresses the verdict judges, with our HELO.
+    expect([ANSWERS.ipv4, ANSWERS.ipv6]).toContain(outside.envelope.ip);
+    expect(outside.envelope).toMatchObject({ helo: HOST, mailFrom: `postmaster@${DOMAIN}` });
     const inside = await verdict();
     expect(format(outside.line)).toBe('spf=pass dkim=pass dmarc=pass');
-    expect(format(outside.line)).toBe(format(lineFor(inside, envelope.ip)));
+    expect(format(outside.line)).toBe(format(lineFor(inside, outside.envelope.ip)));
   }, 300_000);
 
   it('(a) a wrong SPF record: spf=fail, and the verdict names SPF and the record', async () => {
@@ -216,6 +224,8 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
     expect(result.summary).toMatch(/failing: SPF$/);
     expect(result.evidence).toContain('SPF: spf=fail: the SPF record of example.org does not authorize 198.51.100.25 (the record: "v=spf1 ip4:192.0.2.99 -all")');
     expect(result.fix).toMatch(/^SPF: publish at example\.org the SPF record/);
+    const outside = await judgedOutside();
+    expect(format(outside.line)).toBe(format(lineFor(result, outside.envelope.ip)));
   }, 300_000);
 
   it('(b) the DKIM record of another key: dkim=fail, and the verdict names DKIM and the key', async () => {
@@ -230,6 +240,8 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
     expect(result.summary).toMatch(/failing: DKIM$/);
     expect(result.evidence).toContain(`does not verify with the key published at stack._domainkey.${DOMAIN}: that key is not the one rspamd signs with`);
     expect(result.fix).toMatch(/^DKIM: publish at stack\._domainkey\.example\.org the DKIM record/);
+    const outside = await judgedOutside();
+    expect(format(outside.line)).toBe(format(lineFor(result, outside.envelope.ip)));
   }, 300_000);
 
   it('(c) a From domain that does not align: dmarc=fail, and the verdict names the alignment', async () => {
@@ -256,6 +268,8 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
     expect(result.summary).toMatch(/failing: .*DMARC/);
     expect(result.evidence).toContain(`DMARC: dmarc=fail: the From domain ${FOREIGN} does not align with a domain that passed (SPF passed for ${DOMAIN};`);
     expect(result.fix).toContain(`DMARC: send as an address @${DOMAIN}`);
+    const outside = await judgedOutside(`someone@${FOREIGN}`);
+    expect(format(outside.line)).toBe(format(lineFor(result, outside.envelope.ip)));
   }, 300_000);
 
   it('a From that could start another header is refused before anything is sent', async () => {
