@@ -13,13 +13,13 @@
  * (Received, Return-Path, Delivered-To) is outside the signed headers. What the local path cannot
  * show, the connecting address and HELO, is given to the evaluation: each public address in the
  * answers (the ones smtpd may send from) with HELO = the host name (smtpd.conf's `relay helo`).
+ * The three checks themselves are mailauth's (verdict-auth.ts).
  * The stack suite proves the equivalence: the same message relayed to an outside sink and judged
  * there gets the same line.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import net from 'node:net';
-import { authenticate } from 'mailauth';
 import type { Answers } from '../answers/schema.js';
 import { InputError } from '../answers/input-error.js';
 import type { DnsServer } from '../dns/client.js';
@@ -27,8 +27,9 @@ import { parseNameserverArgs, parseResolvConf, readResolvConf, resolveNameserver
 import { describeFailure, type Host } from '../host/host.js';
 import type { Platform } from '../platform/types.js';
 import { postmasterUser } from '../../recipes/templates/aliases.js';
+import { judgeMessage } from './verdict-auth.js';
 import { AuthoritativeResolver, type Lookup } from './verdict-dns.js';
-import { verdictFinding, verdictProblem, type AuthOutcome, type Evaluation, type VerdictResult } from './verdict-report.js';
+import { verdictFinding, verdictProblem, type Evaluation, type VerdictResult } from './verdict-report.js';
 
 export type { VerdictResult } from './verdict-report.js';
 
@@ -189,16 +190,8 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     const ips = [answers.ipv4, answers.ipv6].filter((ip): ip is string => typeof ip === 'string' && ip !== '');
     const evaluations: Evaluation[] = [];
     for (const ip of ips) {
-      const outcome = await authenticate(text, {
-        sender: envelope,
-        ip,
-        helo: answers.hostname,
-        mta: EVALUATOR,
-        resolver: resolver.resolve as never,
-        disableArc: true,
-        disableBimi: true,
-      });
-      evaluations.push({ ip, outcome: outcome as unknown as AuthOutcome });
+      const outcome = await judgeMessage(text, { ip, helo: answers.hostname, sender: envelope, mta: EVALUATOR }, resolver.resolve);
+      evaluations.push({ ip, outcome });
     }
     const extra = lookupEvidence(resolver.lookups);
     if (ctrl.signal.aborted) extra.push(`the time budget (${budget} ms) ran out: some answers are missing`);

@@ -6,9 +6,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { authenticate, dkimSign } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judgeMessage } from '../../src/delivery/verdict-auth.js';
 import { AuthoritativeResolver } from '../../src/delivery/verdict-dns.js';
 import { fromAddressError, verdictMessage } from '../../src/delivery/verdict.js';
-import { verdictFinding, type AuthOutcome, type Evaluation } from '../../src/delivery/verdict-report.js';
+import { receiverLine, verdictFinding, type AuthOutcome, type Evaluation } from '../../src/delivery/verdict-report.js';
 import { zoneLine } from '../../src/dns/zone-export.js';
 import { fakeServer, type FakeServer } from './fake-servers.js';
 import { startNsd, type Nsd, type Zone } from './nsd.js';
@@ -82,8 +83,8 @@ describeWithNsd('the verdict, judged by mailauth with NSD answering', () => {
     const resolver = resolverAt(opts.server ?? nsd);
     const evaluations: Evaluation[] = [];
     for (const ip of opts.ips ?? [IPV4, IPV6]) {
-      const outcome = await authenticate(message, { sender: `postmaster@${domain}`, ip, helo: `mail.${domain}`, mta: 'unit.test', resolver: resolver.resolve as never, disableArc: true, disableBimi: true });
-      evaluations.push({ ip, outcome: outcome as unknown as AuthOutcome });
+      const outcome = await judgeMessage(message, { sender: `postmaster@${domain}`, ip, helo: `mail.${domain}`, mta: 'unit.test' }, resolver.resolve);
+      evaluations.push({ ip, outcome });
     }
     return verdictFinding(evaluations, { domain, hostname: `mail.${domain}`, envelope: `postmaster@${domain}`, from: opts.from ?? `postmaster@${domain}` }, resolver.lookups.map((l) => `${l.type} ${l.name}: ${l.said}`));
   }
@@ -167,6 +168,26 @@ describeWithNsd('the verdict, judged by mailauth with NSD answering', () => {
     expect(r.summary).toMatch(/failing: DMARC$/);
     expect(r.evidence).toContain('DMARC: dmarc=fail: the From domain v4only.example does not align with a domain that passed (SPF passed for good.example; DKIM passed for good.example)');
     expect(r.fix).toBe('DMARC: send as an address @good.example: this server is authorized (SPF) and signs (DKIM) for good.example only');
+  });
+
+  it.each([
+    ['good.example', {}],
+    ['v4only.example', {}],
+    ['nospf.example', {}],
+    ['nodmarc.example', {}],
+    ['nokey.example', {}],
+    ['otherkey.example', {}],
+    ['good.example', { sign: false }],
+    ['good.example', { tamper: true }],
+    ['good.example', { from: 'someone@v4only.example' }],
+  ] as const)("the parts put together give the line mailauth's authenticate() gives: %s %j", async (domain, opts) => {
+    const message = await signed(domain, opts);
+    for (const ip of [IPV4, IPV6]) {
+      const connection = { sender: `postmaster@${domain}`, ip, helo: `mail.${domain}`, mta: 'unit.test' };
+      const ours = await judgeMessage(message, connection, resolverAt(nsd).resolve);
+      const theirs = await authenticate(message, { ...connection, resolver: resolverAt(nsd).resolve as never, disableArc: true, disableBimi: true });
+      expect(receiverLine({ ip, outcome: ours })).toEqual(receiverLine({ ip, outcome: theirs as unknown as AuthOutcome }));
+    }
   });
 
   it('servers that never answer: not decided (warn), never a pass or a fail', async () => {
