@@ -92,7 +92,8 @@ async function waitForMessage(host: Host, maildir: string, token: string, deadli
   for (;;) {
     for (const sub of ['new', 'cur']) {
       const dir = `${maildir}/${sub}`;
-      const { names } = await host.listDirBounded(dir, { maxEntries: MAILBOX.maxEntries, timeoutMs: MAILBOX.listTimeoutMs });
+      // an unreadable directory is like a missing one: the message is not found in time
+      const { names } = await host.listDirBounded(dir, { maxEntries: MAILBOX.maxEntries, timeoutMs: MAILBOX.listTimeoutMs }).catch(() => ({ names: null }));
       for (const name of names ?? []) {
         // a message moved from new/ to cur/ keeps its unique part: read each one once
         const unique = name.replace(/:2,.*$/, '');
@@ -168,8 +169,10 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     const token = randomBytes(8).toString('hex');
     const message = verdictMessage({ from, to, hostname: answers.hostname, token, date: new Date() });
 
-    // -f: the envelope sender a user's submission has (an address at the mail domain), not
-    // root@<host name>, which smtpd's enqueue would put there.
+    // -f: the envelope sender a user's submission has (an address at the mail domain). Without it
+    // smtpd's enqueue takes the From header's address, or user@<host> (OpenSMTPD
+    // usr.sbin/smtpd/enqueue.c: build_from, parse_message); with smtpd down it spools the message
+    // offline and exits 75, which is reported as not accepted.
     const sent = await host.run([platform.bin.sendmail, '-f', envelope, to], { timeoutMs: 30_000, input: message });
     if (sent.exitCode !== 0) {
       return verdictProblem('fail', `sendmail did not accept the test message`, describeFailure(sent), 'Check that smtpd runs (`mail-wizard check`, services) and read its log.');
