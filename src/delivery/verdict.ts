@@ -156,6 +156,7 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
   const timer = setTimeout(() => ctrl.abort(), budget);
   const onOuterAbort = (): void => ctrl.abort();
   opts.signal?.addEventListener('abort', onOuterAbort);
+  if (opts.signal?.aborted) ctrl.abort();
   try {
     const qopts = { timeoutMs: Math.min(opts.queryTimeoutMs ?? 1500, budget), retries: 2, signal: ctrl.signal };
     const servers = await dnsServers(opts, qopts);
@@ -181,9 +182,10 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     const deadline = Math.min(started + budget, Date.now() + DELIVERY_WAIT_MS);
     const text = await waitForMessage(host, maildir, token, deadline, ctrl.signal);
     if (text === null) {
+      const when = ctrl.signal.aborted ? 'before the time budget ran out' : `within ${Math.round((deadline - started) / 1000)} s`;
       return verdictProblem(
         'fail',
-        `the test message to ${to} did not arrive in ${maildir} within ${Math.round((deadline - started) / 1000)} s, so it could not be judged`,
+        `the test message to ${to} did not arrive in ${maildir} ${when}, so it could not be judged`,
         `Message-ID <verdict-${token}@${answers.hostname}>`,
         'Read the mail log for that Message-ID: a filter error points at rspamd, a refused LMTP connection at Dovecot; `smtpctl show queue` lists it if it waits.',
       );
@@ -203,4 +205,29 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** What `check delivery` gives every check (src/delivery/index.ts DeliveryContext has these and more). */
+export interface VerdictTarget {
+  answers: Answers;
+  platform: Platform;
+  host: Host;
+  /** The run's common time budget. */
+  signal: AbortSignal;
+}
+
+/**
+ * The verdict as one of `check delivery`'s checks: `{ id, run(ctx) }`, with the command's
+ * --nameserver and --from, which the shared context does not carry.
+ */
+export function verdictDeliveryCheck(options: { nameservers?: readonly string[]; from?: string } = {}): { id: 'verdict'; run(ctx: VerdictTarget): Promise<VerdictResult> } {
+  return {
+    id: 'verdict',
+    run: (ctx) => {
+      const opts: VerdictOptions = { host: ctx.host, platform: ctx.platform, answers: ctx.answers, signal: ctx.signal };
+      if (options.nameservers !== undefined) opts.nameservers = options.nameservers;
+      if (options.from !== undefined) opts.from = options.from;
+      return verdictCheck(opts);
+    },
+  };
 }

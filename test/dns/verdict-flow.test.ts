@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/answers/input-error.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
-import { verdictCheck } from '../../src/delivery/verdict.js';
+import { verdictCheck, verdictDeliveryCheck } from '../../src/delivery/verdict.js';
 import { rootedHost } from '../../src/host/rooted.js';
 import { debian } from '../../src/platform/debian.js';
 import { tempDir } from '../support/tmp.js';
@@ -43,9 +43,21 @@ describe('the verdict without a verdict', () => {
     const started = Date.now();
     const r = await run('/bin/true');
     expect(r.status).toBe('fail');
-    expect(r.summary).toMatch(/^the test message to alice@example\.org did not arrive in \/home\/alice\/Maildir within 2 s, so it could not be judged$/);
+    expect(r.summary).toMatch(/^the test message to alice@example\.org did not arrive in \/home\/alice\/Maildir before the time budget ran out, so it could not be judged$/);
     expect(r.evidence).toMatch(/^Message-ID <verdict-[0-9a-f]{16}@mail\.example\.org>$/);
     // the budget bounds the wait, not the 30 s delivery allowance
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("as one of check delivery's checks: the run's budget, already spent, ends the wait at once, and says so", async () => {
+    const ctrl = new AbortController();
+    ctrl.abort();
+    const check = verdictDeliveryCheck({ nameservers: ['127.0.0.1:5353'] });
+    const started = Date.now();
+    const r = await check.run({ host: rootedHost(root, { exec: 'host' }), platform: { ...debian, bin: { ...debian.bin, sendmail: '/bin/true' } }, answers, signal: ctrl.signal });
+    expect(check.id).toBe('verdict');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('the test message to alice@example.org did not arrive in /home/alice/Maildir before the time budget ran out, so it could not be judged');
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
