@@ -85,12 +85,18 @@ export function verdictMessage(opts: { from: string; to: string; hostname: strin
   ].join('\r\n');
 }
 
-/** Finds the message with `token` in its Message-ID in maildir's new/ or cur/ (a client may have moved it). */
+/**
+ * Where the message may be: the inbox's new/ or cur/ (a client may have read it), or Junk, should
+ * the admin's own sieve rule or a client file it there (Maildir++ folders are dot-directories).
+ */
+const PLACES = ['new', 'cur', '.Junk/new', '.Junk/cur'];
+
+/** Finds the message with `token` in its Message-ID in one of PLACES of maildir. */
 async function waitForMessage(host: Host, maildir: string, token: string, deadline: number, signal: AbortSignal): Promise<string | null> {
   const looked = new Set<string>();
   const needle = `<verdict-${token}@`;
   for (;;) {
-    for (const sub of ['new', 'cur']) {
+    for (const sub of PLACES) {
       const dir = `${maildir}/${sub}`;
       // an unreadable directory is like a missing one: the message is not found in time
       const { names } = await host.listDirBounded(dir, { maxEntries: MAILBOX.maxEntries, timeoutMs: MAILBOX.listTimeoutMs }).catch(() => ({ names: null }));

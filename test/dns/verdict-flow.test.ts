@@ -11,6 +11,7 @@ import { verdictCheck, verdictDeliveryCheck } from '../../src/delivery/verdict.j
 import { rootedHost } from '../../src/host/rooted.js';
 import { debian } from '../../src/platform/debian.js';
 import { tempDir } from '../support/tmp.js';
+import { fakeServer } from './fake-servers.js';
 
 describe('the verdict without a verdict', () => {
   let root: string;
@@ -47,6 +48,23 @@ describe('the verdict without a verdict', () => {
     expect(r.evidence).toMatch(/^Message-ID <verdict-[0-9a-f]{16}@mail\.example\.org>$/);
     // the budget bounds the wait, not the 30 s delivery allowance
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a message filed into Junk is found there and judged (unsigned: DKIM fails; silent servers: SPF and DMARC undecided)', async () => {
+    const silent = await fakeServer(() => undefined);
+    try {
+      // a local delivery agent of its own: the message, as handed over, into ~/Maildir/.Junk/cur (read, flagged seen)
+      const junk = `${root}/home/alice/Maildir/.Junk/cur`;
+      await fs.mkdir(junk, { recursive: true });
+      await fs.writeFile(`${root}/deliver`, `#!/bin/sh\ncat > '${junk}/1700000000.M1P1.mail:2,S'\n`, { mode: 0o755 });
+      const r = await run(`${root}/deliver`, { nameservers: [`127.0.0.1:${silent.port}`], queryTimeoutMs: 200, timeoutMs: 20_000 });
+      expect(r.status).toBe('fail');
+      expect(r.evidence).toContain('DKIM: the message carries no DKIM signature: rspamd did not sign it');
+      expect(r.evidence).toContain('SPF: the SPF record of example.org could not be read');
+      expect(r.lines).toEqual([{ ip: answers.ipv4, spf: 'temperror', dkim: 'none', dmarc: 'temperror' }, ...(answers.ipv6 ? [{ ip: answers.ipv6, spf: 'temperror', dkim: 'none', dmarc: 'temperror' }] : [])]);
+    } finally {
+      await silent.close();
+    }
   });
 
   it("as one of check delivery's checks: the run's budget, already spent, ends the wait at once, and says so", async () => {
