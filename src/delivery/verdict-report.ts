@@ -200,11 +200,11 @@ export function verdictFinding(evaluations: readonly Evaluation[], facts: Verdic
   const failing = perIp.flatMap((p) => p.parts);
   const status: FindingStatus = failing.length === 0 ? 'pass' : failing.every((p) => p.temporary) ? 'warn' : 'fail';
   const who = `MAIL FROM ${facts.envelope}, From ${facts.from}, HELO ${facts.hostname}`;
-  const partNames = [...new Set(failing.map((p) => p.part))];
-  const summary =
-    status === 'pass'
-      ? `a receiver would add: ${groupedLines(lines)}`
-      : `a receiver would add: ${groupedLines(lines)}; ${status === 'warn' ? 'not decided' : 'failing'}: ${partNames.join(', ')}`;
+  const failed = [...new Set(failing.filter((p) => !p.temporary).map((p) => p.part))];
+  // a part that failed from one address and was only undecided from another counts as failed
+  const undecided = [...new Set(failing.filter((p) => p.temporary).map((p) => p.part))].filter((p) => !failed.includes(p));
+  const tail = [...(failed.length > 0 ? [`failing: ${failed.join(', ')}`] : []), ...(undecided.length > 0 ? [`not decided: ${undecided.join(', ')}`] : [])];
+  const summary = `a receiver would add: ${groupedLines(lines)}${tail.map((t) => `; ${t}`).join('')}`;
   const evidence: string[] = [`the message: ${who}`];
   // The same reason at several addresses is said once, naming them.
   const reasons = new Map<string, string[]>();

@@ -59,6 +59,7 @@ describe('the verdict without a verdict', () => {
       await fs.writeFile(`${root}/deliver`, `#!/bin/sh\ncat > '${junk}/1700000000.M1P1.mail:2,S'\n`, { mode: 0o755 });
       const r = await run(`${root}/deliver`, { nameservers: [`127.0.0.1:${silent.port}`], queryTimeoutMs: 200, timeoutMs: 20_000 });
       expect(r.status).toBe('fail');
+      expect(r.summary).toMatch(/; failing: DKIM; not decided: SPF, DMARC$/);
       expect(r.evidence).toContain('DKIM: the message carries no DKIM signature: rspamd did not sign it');
       expect(r.evidence).toContain('SPF: the SPF record of example.org could not be read');
       expect(r.lines).toEqual([{ ip: answers.ipv4, spf: 'temperror', dkim: 'none', dmarc: 'temperror' }, ...(answers.ipv6 ? [{ ip: answers.ipv6, spf: 'temperror', dkim: 'none', dmarc: 'temperror' }] : [])]);

@@ -66,8 +66,9 @@ import { localHost } from './src/host/local.ts';
 import { debian } from './src/platform/debian.ts';
 const [answersPath, nameserver, from] = process.argv.slice(2);
 const answers = JSON.parse(readFileSync(answersPath, 'utf8'));
+const started = performance.now();
 const result = await verdictCheck({ host: localHost(), platform: debian, answers, nameservers: [nameserver], from: from || undefined });
-console.log(JSON.stringify(result));
+console.log(JSON.stringify({ ...result, elapsedMs: Math.round(performance.now() - started) }));
 `;
 
 /** On the outside machine: mailauth as a receiver runs it, with the system resolver (NSD) and what the sink saw. */
@@ -145,8 +146,8 @@ describe.skipIf(problem !== null)('the verdict: a real message judged as a recei
   const verdict = async (from?: string): Promise<VerdictResult> => {
     const r = await host.exec(['node', '/root/verdict-driver.mjs', '/root/answers.json', host.outsideAddress, ...(from ? [from] : [])], { timeoutMs: 120_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as VerdictResult;
-    console.log(`verdict${from ? ` (From ${from})` : ''}: ${result.status.toUpperCase()} ${result.summary}\n  ${(result.evidence ?? '').replace(/\n/g, '\n  ')}`);
+    const result = JSON.parse(r.stdout) as VerdictResult & { elapsedMs: number };
+    console.log(`verdict${from ? ` (From ${from})` : ''} in ${result.elapsedMs} ms: ${result.status.toUpperCase()} ${result.summary}\n  ${(result.evidence ?? '').replace(/\n/g, '\n  ')}`);
     return result;
   };
   const lineFor = (result: VerdictResult, ip: string): ReceiverLine | undefined => result.lines.find((l) => l.ip === ip);
