@@ -107,8 +107,18 @@ export class AuthoritativeResolver {
 
   constructor(private readonly opts: ResolverOptions) {}
 
-  /** For mailauth's `resolver` option. */
-  readonly resolve: MailauthResolver = (name, type) => this.ask(normalizeName(name), type.toUpperCase(), 0);
+  private readonly answers = new Map<string, Promise<ResolvedValues>>();
+
+  /** For mailauth's `resolver` option. One question is asked once per verdict (each address is judged alike). */
+  readonly resolve: MailauthResolver = (name, type) => {
+    const key = `${normalizeName(name)} ${type.toUpperCase()}`;
+    let p = this.answers.get(key);
+    if (!p) {
+      p = this.ask(normalizeName(name), type.toUpperCase(), 0);
+      this.answers.set(key, p);
+    }
+    return p;
+  };
 
   private serversFor(name: string): Promise<DnsServer[] | string> {
     if (this.opts.given.length > 0) return Promise.resolve([...this.opts.given]);

@@ -233,10 +233,13 @@ describeWithNsd('the resolver mailauth is given', () => {
     await expect(resolver().resolve(name, type)).rejects.toMatchObject({ code });
   });
 
-  it('keeps every question and what was said, for the evidence', async () => {
+  it('keeps every question and what was said, for the evidence, and asks each once', async () => {
     const r = resolver();
     await r.resolve('shapes.example', 'TXT');
     await r.resolve('nothing.shapes.example', 'TXT').catch(() => undefined);
+    // asked again (the second address's evaluation): answered from the first time, same outcome
+    expect(await r.resolve('SHAPES.example.', 'txt')).toEqual([[BOTH]]);
+    await expect(r.resolve('nothing.shapes.example', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     expect(r.lookups).toEqual([
       { name: 'shapes.example', type: 'TXT', server: nsd.address, said: '1 record(s)' },
       { name: 'nothing.shapes.example', type: 'TXT', server: nsd.address, said: 'NXDOMAIN (the name does not exist)' },
