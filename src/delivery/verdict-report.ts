@@ -150,7 +150,7 @@ function dkimPart(e: Evaluation, facts: VerdictFacts): Part | null {
   };
 }
 
-function dmarcPart(e: Evaluation, facts: VerdictFacts, spf: Part | null, dkim: Part | null): Part | null {
+function dmarcPart(e: Evaluation, facts: VerdictFacts, spf: Part | null): Part | null {
   const dmarc = e.outcome.dmarc;
   const fromDomain = domainOf(facts.from);
   if (dmarc && dmarc.status.result === 'pass') return null;
@@ -167,10 +167,9 @@ function dmarcPart(e: Evaluation, facts: VerdictFacts, spf: Part | null, dkim: P
     return { part: 'DMARC', why: `the DMARC record of ${fromDomain} could not be read${dmarc.error ? `: ${dmarc.error}` : ''}`, fix: `run \`mail-wizard check dns\``, temporary: true };
   }
   const policy = dmarc.policy ? ` (its policy p=${dmarc.policy} says what receivers do with it)` : '';
-  const aligned = (d: string): boolean => d === fromDomain || d.endsWith(`.${fromDomain}`) || fromDomain.endsWith(`.${d}`);
-  const anyPassAligns = (!spf && aligned(envDomain)) || signers.some(aligned);
-  if (!anyPassAligns && (spf === null || dkim === null)) {
-    // something passed, for another domain: the From does not align
+  // mailauth found no passing identity aligned with the From (relaxed or strict, as the record
+  // says): when one did pass, it passed for a domain that does not align
+  if (spf === null || signers.length > 0) {
     return { part: 'DMARC', why: `dmarc=${result}: the From domain ${fromDomain} does not align with a domain that passed (${identities})${policy}`, fix: sendAsOurs, temporary: false };
   }
   return { part: 'DMARC', why: `dmarc=${result}: neither SPF nor DKIM passed aligned with the From domain ${fromDomain} (${identities})${policy}`, fix: 'fix SPF or DKIM as said above: DMARC passes when one of them passes for the From domain', temporary: false };
@@ -179,7 +178,7 @@ function dmarcPart(e: Evaluation, facts: VerdictFacts, spf: Part | null, dkim: P
 function partsOf(e: Evaluation, facts: VerdictFacts): Part[] {
   const spf = spfPart(e, facts);
   const dkim = dkimPart(e, facts);
-  const dmarc = dmarcPart(e, facts, spf, dkim);
+  const dmarc = dmarcPart(e, facts, spf);
   return [spf, dkim, dmarc].filter((p): p is Part => p !== null);
 }
 

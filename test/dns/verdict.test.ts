@@ -55,6 +55,9 @@ const ZONES: Zone[] = [
   zone('nokey.example', { spf: BOTH, dmarc: DMARC }),
   zone('otherkey.example', { spf: BOTH, dkim: dkimValue(other), dmarc: DMARC }),
   zone('shortkey.example', { spf: BOTH, dkim: dkimValue(short), dmarc: DMARC }),
+  zone('broken.example', { spf: 'v=spf1 ip4:198.51.100.99 -all', dkim: dkimValue(other), dmarc: DMARC }),
+  zone('strict.example', { spf: BOTH, dkim: dkimValue(signing), dmarc: 'v=DMARC1; p=reject; adkim=s; aspf=s' }),
+  zone('halfstrict.example', { spf: BOTH, dkim: dkimValue(signing), dmarc: 'v=DMARC1; p=reject; aspf=s' }),
   zone('records.example', { extra: [zoneLine({ name: 'spf.records.example', type: 'TXT', value: BOTH, ttl: 300 })] }),
 ];
 
@@ -168,6 +171,33 @@ describeWithNsd('the verdict, judged by mailauth with NSD answering', () => {
     expect(r.summary).toMatch(/failing: DMARC$/);
     expect(r.evidence).toContain('DMARC: dmarc=fail: the From domain v4only.example does not align with a domain that passed (SPF passed for good.example; DKIM passed for good.example)');
     expect(r.fix).toBe('DMARC: send as an address @good.example: this server is authorized (SPF) and signs (DKIM) for good.example only');
+  });
+
+  it('SPF and DKIM both failing: DMARC fails because of them, and its fix points back at them', async () => {
+    const r = await judge('broken.example', await signed('broken.example'), { ips: [IPV4] });
+    expect(r.lines).toEqual([{ ip: IPV4, spf: 'fail', dkim: 'fail', dmarc: 'fail' }]);
+    expect(r.summary).toMatch(/failing: SPF, DKIM, DMARC$/);
+    expect(r.evidence).toContain('DMARC: dmarc=fail: neither SPF nor DKIM passed aligned with the From domain broken.example (SPF did not pass for broken.example; DKIM passed for no domain)');
+    expect(r.fix).toContain('DMARC: fix SPF or DKIM as said above');
+  });
+
+  it('strict alignment (adkim=s; aspf=s): a From in a subdomain does not align, though relaxed would (mailauth 4 alone says pass)', async () => {
+    const from = 'news@letters.strict.example';
+    const r = await judge('strict.example', await signed('strict.example', { from }), { ips: [IPV4], from });
+    expect(r.lines).toEqual([{ ip: IPV4, spf: 'pass', dkim: 'pass', dmarc: 'fail' }]);
+    expect(r.evidence).toContain('DMARC: dmarc=fail: the From domain letters.strict.example does not align with a domain that passed (SPF passed for strict.example; DKIM passed for strict.example)');
+    // what authenticate() says of the same message: the organizational-domain fallback
+    const theirs = await authenticate(await signed('strict.example', { from }), { sender: 'postmaster@strict.example', ip: IPV4, helo: 'mail.strict.example', mta: 'unit.test', resolver: resolverAt(nsd).resolve as never, disableArc: true, disableBimi: true });
+    expect(theirs.dmarc && theirs.dmarc.status.result).toBe('pass');
+    // the same message from the organisation's own domain passes
+    const own = await judge('strict.example', await signed('strict.example'), { ips: [IPV4] });
+    expect(own.status).toBe('pass');
+  });
+
+  it('strict for SPF only (aspf=s): the relaxed DKIM identity still aligns a From in a subdomain', async () => {
+    const from = 'news@letters.halfstrict.example';
+    const r = await judge('halfstrict.example', await signed('halfstrict.example', { from }), { ips: [IPV4], from });
+    expect(r.lines).toEqual([{ ip: IPV4, spf: 'pass', dkim: 'pass', dmarc: 'pass' }]);
   });
 
   it.each([
