@@ -263,6 +263,16 @@ describeWithNsd('the resolver mailauth is given', () => {
     await expect(resolver().resolve(name, type)).rejects.toMatchObject({ code });
   });
 
+  it('without --nameserver: each zone found through the resolver, then asked at its own NS', async () => {
+    // NSD serves the zone and stands in for the system resolver too (it answers for its zones)
+    const r = new AuthoritativeResolver({ given: [], resolvers: [nsd], authPort: nsd.port, query: { timeoutMs: 500, retries: 1 } });
+    expect(await r.resolve('shapes.example', 'TXT')).toEqual([[BOTH]]);
+    await expect(r.resolve('nothing.elsewhere.invalid', 'TXT')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+    expect(r.lookups[0]).toEqual({ name: 'shapes.example', type: 'TXT', server: `ns1.shapes.example (${nsd.address})`, said: '1 record(s)' });
+    expect(r.lookups[1]).toMatchObject({ name: 'nothing.elsewhere.invalid', type: 'TXT' });
+    expect(r.lookups[1]!.said).toMatch(/^no authoritative server found: /);
+  });
+
   it('keeps every question and what was said, for the evidence, and asks each once', async () => {
     const r = resolver();
     await r.resolve('shapes.example', 'TXT');
