@@ -205,6 +205,10 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
       evaluations.push({ ip, outcome });
     }
     const extra = lookupEvidence(resolver.lookups);
+    // A relay host (answers.relayHost, for a provider that blocks port 25) is what receivers then
+    // see connecting: these lines hold for mail sent directly, and SPF must authorize the relay too.
+    const relay = (answers as Answers & { relayHost?: string }).relayHost;
+    if (relay) extra.unshift(`mail leaves through the relay host ${relay}: receivers see its address, not ${ips.join(' or ')}; SPF must authorize it too (its provider names the include:)`);
     if (ctrl.signal.aborted) extra.push(`the time budget (${budget} ms) ran out: some answers are missing`);
     return verdictFinding(evaluations, { domain, hostname: answers.hostname, envelope, from }, extra);
   } finally {
