@@ -18,6 +18,7 @@ import { ipv6PtrCheck } from './ipv6-ptr.js';
 import { outboundCheck } from './outbound.js';
 import { resolverCheck } from './resolver.js';
 import { TLS_CHECKS } from './tls.js';
+import { verdictDeliveryCheck } from './verdict.js';
 
 /** A place to connect to: `--probe HOST[:PORT]`. */
 export interface Endpoint {
@@ -70,6 +71,7 @@ export const DELIVERY_CHECKS: readonly DeliveryCheck[] = [
   ...TLS_CHECKS,
   bannerCheck,
   ipv6PtrCheck,
+  verdictDeliveryCheck(),
 ];
 
 export interface DeliveryResult extends Finding {

@@ -181,6 +181,10 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     // usr.sbin/smtpd/enqueue.c: build_from, parse_message); with smtpd down it spools the message
     // offline and exits 75, which is reported as not accepted.
     const sent = await host.run([platform.bin.sendmail, '-f', envelope, to], { timeoutMs: 30_000, input: message });
+    if (sent.notFound) {
+      // --root on a directory that holds no system: nothing can be sent there
+      return verdictProblem('warn', 'not checked: no message can be sent on this host', describeFailure(sent), 'Run the check on the server itself.');
+    }
     if (sent.exitCode !== 0) {
       return verdictProblem('fail', `sendmail did not accept the test message`, describeFailure(sent), 'Check that smtpd runs (`mail-wizard check`, services) and read its log.');
     }
@@ -222,20 +226,19 @@ export interface VerdictTarget {
   answers: Answers;
   platform: Platform;
   host: Host;
+  /** `--nameserver` as given. */
+  nameservers?: readonly string[];
   /** The run's common time budget. */
   signal: AbortSignal;
 }
 
-/**
- * The verdict as one of `check delivery`'s checks: `{ id, run(ctx) }`, with the command's
- * --nameserver and --from, which the shared context does not carry.
- */
-export function verdictDeliveryCheck(options: { nameservers?: readonly string[]; from?: string } = {}): { id: 'verdict'; run(ctx: VerdictTarget): Promise<VerdictResult> } {
+/** The verdict as one of `check delivery`'s checks: `{ id, run(ctx) }`; `from` for --from. */
+export function verdictDeliveryCheck(options: { from?: string } = {}): { id: 'verdict'; run(ctx: VerdictTarget): Promise<VerdictResult> } {
   return {
     id: 'verdict',
     run: (ctx) => {
       const opts: VerdictOptions = { host: ctx.host, platform: ctx.platform, answers: ctx.answers, signal: ctx.signal };
-      if (options.nameservers !== undefined) opts.nameservers = options.nameservers;
+      if (ctx.nameservers !== undefined) opts.nameservers = ctx.nameservers;
       if (options.from !== undefined) opts.from = options.from;
       return verdictCheck(opts);
     },

@@ -40,6 +40,11 @@ describe('the verdict without a verdict', () => {
     expect(r.evidence).toBe('/bin/false -f postmaster@example.org alice@example.org: exit code 1');
   });
 
+  it('a root that holds no system to run sendmail in: not checked (warn), never a failure of the server', async () => {
+    const r = await verdictCheck({ host: rootedHost(root, { exec: 'none' }), platform: debian, answers, resolvConf: 'nameserver 127.0.0.1\n', timeoutMs: 1500 });
+    expect(r).toMatchObject({ status: 'warn', summary: 'not checked: no message can be sent on this host' });
+  });
+
   it('accepted, but nothing arrives in time: fail, naming the Message-ID to look for', async () => {
     const started = Date.now();
     const r = await run('/bin/true');
@@ -72,9 +77,9 @@ describe('the verdict without a verdict', () => {
   it("as one of check delivery's checks: the run's budget, already spent, ends the wait at once, and says so", async () => {
     const ctrl = new AbortController();
     ctrl.abort();
-    const check = verdictDeliveryCheck({ nameservers: ['127.0.0.1:5353'] });
+    const check = verdictDeliveryCheck();
     const started = Date.now();
-    const r = await check.run({ host: rootedHost(root, { exec: 'host' }), platform: { ...debian, bin: { ...debian.bin, sendmail: '/bin/true' } }, answers, signal: ctrl.signal });
+    const r = await check.run({ host: rootedHost(root, { exec: 'host' }), platform: { ...debian, bin: { ...debian.bin, sendmail: '/bin/true' } }, answers, nameservers: ['127.0.0.1:5353'], signal: ctrl.signal });
     expect(check.id).toBe('verdict');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('the test message to alice@example.org did not arrive in /home/alice/Maildir before the time budget ran out, so it could not be judged');

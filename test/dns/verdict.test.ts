@@ -80,7 +80,9 @@ describeWithNsd('the verdict, judged by mailauth with NSD answering', () => {
     await Promise.all([nsd?.stop(), silent?.close()]);
   });
 
-  const resolverAt = (server: { host: string; port: number }) => new AuthoritativeResolver({ given: [server], resolvers: [], query: { timeoutMs: 300, retries: 1 } });
+  // generous for NSD on a busy machine; short for the server that never answers (waiting proves nothing there)
+  const resolverAt = (server: { host: string; port: number }) =>
+    new AuthoritativeResolver({ given: [server], resolvers: [], query: server === silent ? { timeoutMs: 200, retries: 1 } : { timeoutMs: 3000, retries: 2 } });
 
   async function judge(domain: string, message: string, opts: { ips?: string[]; from?: string; server?: { host: string; port: number } } = {}) {
     const resolver = resolverAt(opts.server ?? nsd);
@@ -119,7 +121,7 @@ describeWithNsd('the verdict, judged by mailauth with NSD answering', () => {
     // this server has alias.example only: it answers with the CNAME and nothing else
     const aliasOnly = await startNsd([ALIAS]);
     try {
-      const resolver = new AuthoritativeResolver({ given: [aliasOnly, nsd], resolvers: [], query: { timeoutMs: 500, retries: 1 } });
+      const resolver = new AuthoritativeResolver({ given: [aliasOnly, nsd], resolvers: [], query: { timeoutMs: 3000, retries: 2 } });
       expect(await resolver.resolve('spf.alias.example', 'TXT')).toEqual([[BOTH]]);
       expect(resolver.lookups.map((l) => `${l.name} at ${l.server}: ${l.said}`)).toEqual([
         `spf.alias.example at ${aliasOnly.address}: 1 record(s)`,
@@ -236,7 +238,7 @@ describeWithNsd('the resolver mailauth is given', () => {
   });
   afterAll(async () => nsd?.stop());
 
-  const resolver = () => new AuthoritativeResolver({ given: [nsd], resolvers: [], query: { timeoutMs: 500, retries: 1 } });
+  const resolver = () => new AuthoritativeResolver({ given: [nsd], resolvers: [], query: { timeoutMs: 3000, retries: 2 } });
 
   it("answers in dns.promises.resolve's shapes", async () => {
     const r = resolver();
@@ -265,7 +267,7 @@ describeWithNsd('the resolver mailauth is given', () => {
 
   it('without --nameserver: each zone found through the resolver, then asked at its own NS', async () => {
     // NSD serves the zone and stands in for the system resolver too (it answers for its zones)
-    const r = new AuthoritativeResolver({ given: [], resolvers: [nsd], authPort: nsd.port, query: { timeoutMs: 500, retries: 1 } });
+    const r = new AuthoritativeResolver({ given: [], resolvers: [nsd], authPort: nsd.port, query: { timeoutMs: 3000, retries: 2 } });
     expect(await r.resolve('shapes.example', 'TXT')).toEqual([[BOTH]]);
     await expect(r.resolve('nothing.elsewhere.invalid', 'TXT')).rejects.toMatchObject({ code: 'ESERVFAIL' });
     expect(r.lookups[0]).toEqual({ name: 'shapes.example', type: 'TXT', server: `ns1.shapes.example (${nsd.address})`, said: '1 record(s)' });

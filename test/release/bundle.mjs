@@ -77,6 +77,9 @@ const EMBEDDED = [
   { name: 'node-forge', match: (p) => p === 'node-forge', entry: { stdin: { contents: "export { default } from 'node-forge';", resolveDir: REPO } } },
   // execa: running commands, which the demo dry-run and the DNS check never do.
   { name: 'execa', match: (p) => p === 'execa', entry: { stdin: { contents: "export * from 'execa';", resolveDir: REPO } } },
+  // mailauth: DKIM, SPF and DMARC as a receiver judges them, for check delivery's verdict only.
+  // The three parts verdict-auth.ts imports resolve to this one module, which exports all three.
+  { name: 'mailauth', match: (p, importer) => p.startsWith('mailauth/') && importer.endsWith(path.join('src', 'delivery', 'verdict-auth.ts')), entry: { stdin: { contents: "export { dkimVerify } from 'mailauth/lib/dkim/verify.js'; export { spf } from 'mailauth/lib/spf/index.js'; export { dmarc } from 'mailauth/lib/dmarc/index.js';", resolveDir: REPO } } },
   // enquirer: the interview, when there are no answers yet.
   { name: 'enquirer', match: (p) => p === 'enquirer', entry: { stdin: { contents: "export { default } from 'enquirer';", resolveDir: REPO } } },
 ];

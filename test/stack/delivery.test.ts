@@ -87,7 +87,7 @@ describe.skipIf(problem !== null)('check delivery on a real server', () => {
     console.log(`check delivery after setup:\n${raw}`);
     expect(code).toBe(1);
     const ids = [...new Set(checks.map((c) => c.id))];
-    expect(ids).toEqual(['resolver', 'outbound-25', 'blocklist', ...TLS_IDS, 'banner', 'ipv6-ptr']);
+    expect(ids).toEqual(['resolver', 'outbound-25', 'blocklist', ...TLS_IDS, 'banner', 'ipv6-ptr', 'verdict']);
     for (const id of ids.filter((i) => i !== 'ipv6-ptr')) {
       expect(of(checks, id).map((c) => c.status), JSON.stringify(of(checks, id), null, 2)).toEqual(of(checks, id).map(() => 'pass'));
     }
@@ -104,7 +104,7 @@ describe.skipIf(problem !== null)('check delivery on a real server', () => {
   it('`check --send-test` shows them as a section of its own that counts in its exit status, not again among the findings of the mail test', async () => {
     const r = await wizard('check', '--json', '--send-test');
     const out = JSON.parse(r.stdout) as { steps: { findings: { check: string }[] }[]; delivery: { checks: Check[] } };
-    expect([...new Set(out.delivery.checks.map((c) => c.id))]).toEqual(['resolver', 'outbound-25', 'blocklist', ...TLS_IDS, 'banner', 'ipv6-ptr']);
+    expect([...new Set(out.delivery.checks.map((c) => c.id))]).toEqual(['resolver', 'outbound-25', 'blocklist', ...TLS_IDS, 'banner', 'ipv6-ptr', 'verdict']);
     expect(out.delivery.checks.find((c) => c.id === 'ipv6-ptr')!.status).toBe('fail');
     expect(r.exitCode).toBe(1);
     // not twice: with --send-test the mail test ran them too, and its delivery.* warnings are not repeated
