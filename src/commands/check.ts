@@ -28,7 +28,7 @@ export async function checkCommand(opts: CommonOptions & { sendTest?: boolean },
   let delivery: DeliveryReport | null = null;
   if (!opts.demo) {
     const { deliveryReport } = await import('../delivery/options.js');
-    delivery = await deliveryReport({ ...target, nameservers: opts.nameserver }, { probe: [], dnsbl: [], dnsblDomain: [] });
+    delivery = await deliveryReport({ ...target, nameservers: opts.nameserver }, { probe: [], dnsbl: [], dnsblDomain: [], sendMail: opts.sendTest === true });
   }
   const { deliveryJson, formatDelivery } = await import('./check-delivery.js');
   const deliveryFailed = delivery?.checks.some((c) => c.status === 'fail') ?? false;
@@ -44,7 +44,7 @@ export async function checkCommand(opts: CommonOptions & { sendTest?: boolean },
       for (const line of formatDelivery(delivery, answers)) io.out(line);
       io.out('');
     }
-    if (!opts.sendTest) io.out('(the final mail test sends a message: `mail-wizard check --send-test` runs it too)');
+    if (!opts.sendTest) io.out('(the final mail test and the verdict send a message: `mail-wizard check --send-test` runs them too)');
     io.out(failed ? `${failed} of ${results.length} steps fail: \`mail-wizard repair\` fixes what it can.` : `all ${results.length} steps pass.`);
     if (deliveryFailed) io.out('what a receiver sees fails (above): each finding names its fix.');
   }

@@ -57,6 +57,8 @@ export interface DeliveryCheck {
   id: string;
   /** Findings whose `check` is this id (several when the check looks at several things). */
   run(ctx: DeliveryContext): Promise<Finding | Finding[]>;
+  /** The check sends a real message: `check` runs it only when asked (--send-test). */
+  sendsMail?: boolean;
 }
 
 /**

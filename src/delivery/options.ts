@@ -10,7 +10,7 @@ import { parseNameserverArg } from '../dns/discovery.js';
 import type { Facts } from '../engine/types.js';
 import type { Host } from '../host/host.js';
 import type { Platform } from '../platform/types.js';
-import { runDeliveryChecks, type DeliveryReport, type Endpoint } from './index.js';
+import { DELIVERY_CHECKS, runDeliveryChecks, type DeliveryReport, type Endpoint } from './index.js';
 import { DEFAULT_PROBES } from './outbound.js';
 import { DEFAULT_DNSBL, DEFAULT_DNSBL_DOMAIN } from './blocklist.js';
 import { dnsView } from './common.js';
@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   dnsblDomain: string[];
   /** Time budget of the whole run in ms. */
   timeoutMs?: number;
+  /** false: leave out the checks that send a real message (`check` without --send-test). */
+  sendMail?: boolean;
 }
 
 const ZONE = /^(?=.{1,253}\.?$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+\.?$/i;
@@ -83,6 +85,7 @@ export async function deliveryReport(t: DeliveryTarget, o: DeliveryOptions): Pro
     dnsbl: parsed.dnsbl.length ? parsed.dnsbl : DEFAULT_DNSBL,
     dnsblDomain: parsed.dnsblDomain.length ? parsed.dnsblDomain : DEFAULT_DNSBL_DOMAIN,
     ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.sendMail === false ? { checks: DELIVERY_CHECKS.filter((c) => !c.sendsMail) } : {}),
   }).finally(() => ctrl.abort());
 }
 

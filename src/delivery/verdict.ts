@@ -233,9 +233,10 @@ export interface VerdictTarget {
 }
 
 /** The verdict as one of `check delivery`'s checks: `{ id, run(ctx) }`; `from` for --from. */
-export function verdictDeliveryCheck(options: { from?: string } = {}): { id: 'verdict'; run(ctx: VerdictTarget): Promise<VerdictResult> } {
+export function verdictDeliveryCheck(options: { from?: string } = {}): { id: 'verdict'; sendsMail: true; run(ctx: VerdictTarget): Promise<VerdictResult> } {
   return {
     id: 'verdict',
+    sendsMail: true,
     run: (ctx) => {
       const opts: VerdictOptions = { host: ctx.host, platform: ctx.platform, answers: ctx.answers, signal: ctx.signal };
       if (ctx.nameservers !== undefined) opts.nameservers = ctx.nameservers;

@@ -19,7 +19,7 @@ describe('check and the final mail test', () => {
     const plain = await cli(['check', '--demo', '--root', root, '--platform', 'debian']);
     expect(plain.stdout).toContain('Services');
     expect(plain.stdout).not.toContain('Final mail test');
-    expect(plain.stdout).toContain('`mail-wizard check --send-test` runs it too');
+    expect(plain.stdout).toContain('`mail-wizard check --send-test` runs them too');
   }, 60_000);
 
   it('check --send-test runs it (here it cannot send: the root holds no system)', async () => {
