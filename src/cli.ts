@@ -22,6 +22,10 @@ Commands:
   user add NAME    a mail user (a password is asked in a terminal; --password-stdin for scripts)
   user remove NAME remove a mail user (the mail is kept unless --purge-mail); user list
   alias add NAME TARGET...   NAME@domain reaches the targets; alias remove NAME; alias list
+  watch enable     install the daily report of what changed (watch disable removes it)
+  watch run        run every check; mail postmaster when something changed since the last run
+  dkim rotate      new DKIM key under a new selector; sign with it once DNS serves it (--wait)
+  dkim retire SEL  remove a retired DKIM key after its grace period
 
 Options:
   --answers FILE        the answers (default /etc/mail-wizard.json; asked for when missing)
@@ -37,7 +41,8 @@ Options:
   --probe HOST[:PORT]   check delivery: try outbound 25 to this host (repeatable)
   --dnsbl ZONE          check delivery: an IP blocklist to ask (repeatable)
   --dnsbl-domain ZONE   check delivery: a domain blocklist to ask (repeatable)
-  --wait SECONDS        check dns: re-check every 5 s until every server publishes the records
+  --wait SECONDS        check dns: re-check every 5 s until every server publishes the records;
+                        dkim rotate: how long to wait for the new key's record (default 600)
   --send-test           check: also send a test message and wait for it (the final mail test)
   --plain               one line per event, no colours or animation
   --json                one JSON event per line
@@ -94,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'setup', ...rest] = positionals;
   const badPackage = values['allow-remove'].find((name) => !/^[a-z0-9][a-z0-9+._-]*$/.test(name));
   if (badPackage !== undefined) throw new InputError([`--allow-remove: ${JSON.stringify(badPackage)} is not a package name`]);
-  if (values.wait !== undefined && !(command === 'check' && rest[0] === 'dns')) throw new InputError(['--wait goes with check dns']);
+  const waits = (command === 'check' && rest[0] === 'dns') || (command === 'dkim' && rest[0] === 'rotate');
+  if (values.wait !== undefined && !waits) throw new InputError(['--wait goes with check dns or dkim rotate']);
   const delivery = { probe: values.probe, dnsbl: values.dnsbl, dnsblDomain: values['dnsbl-domain'] };
   if ((delivery.probe.length || delivery.dnsbl.length || delivery.dnsblDomain.length) && !(command === 'check' && rest[0] === 'delivery')) {
     throw new InputError(['--probe, --dnsbl and --dnsbl-domain go with check delivery']);
@@ -164,6 +170,31 @@ async function main(argv: string[]): Promise<number> {
     case 'alias': {
       const { aliasCommand } = await import('./commands/alias.js');
       return aliasCommand(rest, common, io);
+    }
+    case 'watch': {
+      extra(1);
+      const { watchEnable, watchDisable, watchRun } = await import('./commands/watch.js');
+      if (rest[0] === 'enable') return watchEnable(common, io);
+      if (rest[0] === 'disable') return watchDisable(common, io);
+      if (rest[0] === 'run') return watchRun(common, io);
+      throw new InputError([`watch: ${JSON.stringify(rest[0] ?? '')} is not enable, disable or run`]);
+    }
+    case 'dkim': {
+      const { dkimRotate, dkimRetire } = await import('./commands/dkim.js');
+      if (rest[0] === 'rotate') {
+        extra(1);
+        const wait = values.wait === undefined ? undefined : Number(values.wait);
+        if (wait !== undefined && !(Number.isInteger(wait) && wait > 0 && wait <= 86_400)) {
+          throw new InputError([`--wait: ${JSON.stringify(values.wait)} is not a number of seconds (1 to 86400)`]);
+        }
+        return dkimRotate({ ...common, ...(wait === undefined ? {} : { waitSeconds: wait }) }, io);
+      }
+      if (rest[0] === 'retire') {
+        extra(2);
+        if (rest[1] === undefined) throw new InputError(['dkim retire: which selector? (mail-wizard dkim retire SELECTOR)']);
+        return dkimRetire(common, rest[1], io);
+      }
+      throw new InputError([`dkim: ${JSON.stringify(rest[0] ?? '')} is not rotate or retire`]);
     }
     default:
       throw new InputError([`unknown command ${JSON.stringify(command)} (see mail-wizard --help)`]);

@@ -57,6 +57,8 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
     }
     case 'dkimSelector':
       return problem(checkSelector(v));
+    case 'dkimPublished': // written by `dkim rotate`, never asked
+      return true;
     case 'dmarcPolicy':
       return ['none', 'quarantine', 'reject'].includes(v) ? true : 'none, quarantine or reject';
     case 'dmarcReports':

@@ -31,6 +31,12 @@ export interface Answers {
   postmaster: string;
   /** The DKIM selector: the key is published at <selector>._domainkey.<domain>. */
   dkimSelector: string;
+  /**
+   * Every DKIM selector whose record stays published, oldest first (absent: only dkimSelector).
+   * Before dkimSelector: retired keys in their grace period (mail signed with them may still be
+   * checked); after it: a key `dkim rotate` made that waits for its record to be published.
+   */
+  dkimPublished?: string[];
   dmarcPolicy: DmarcPolicy;
   /** Where aggregate DMARC reports go (rua=mailto:...), when wanted. */
   dmarcReports?: string;

@@ -240,8 +240,8 @@ export function checkRelayHost(value: string): string | null {
 export type ValidationResult = { ok: true; answers: Answers } | { ok: false; errors: string[] };
 
 // aliases is a field of the file, kept by `mail-wizard alias`; the interview does not ask for it,
-// nor for the file-only fields (relayHost).
-const KNOWN_KEYS = new Set<string>([...FIELDS.map((f) => f.key), 'aliases', ...FILE_ONLY_FIELDS]);
+// nor for the file-only fields (relayHost), nor for dkimPublished (written by `dkim rotate`).
+const KNOWN_KEYS = new Set<string>([...FIELDS.map((f) => f.key), 'aliases', ...FILE_ONLY_FIELDS, 'dkimPublished']);
 const DMARC_POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
 
 /** JSON.stringify for messages: shows strings quoted and anything else as it is. */
@@ -326,6 +326,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   const tls = parseTls(input.tls, errors);
   const aliases = parseAliases(input.aliases, users ?? [], domain, errors);
   const relayHost = check('relayHost', str('relayHost', true), checkRelayHost);
+  const dkimPublished = parseSelectors(input.dkimPublished, dkimSelector, errors);
 
   if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
     return { ok: false, errors };
@@ -335,7 +336,29 @@ export function validateAnswers(raw: unknown): ValidationResult {
   if (dmarcReports) answers.dmarcReports = dmarcReports;
   if (aliases && Object.keys(aliases).length > 0) answers.aliases = aliases;
   if (relayHost) answers.relayHost = relayHost;
+  if (dkimPublished) answers.dkimPublished = dkimPublished;
   return { ok: true, answers };
+}
+
+/** dkimPublished: distinct selectors that include the active one (see schema.ts). */
+function parseSelectors(raw: unknown, active: string | undefined, errors: string[]): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    errors.push(`dkimPublished: ${show(raw)} must be a non-empty list of DKIM selectors`);
+    return undefined;
+  }
+  const good: string[] = [];
+  for (const s of raw) {
+    const problem = typeof s !== 'string' ? 'must be a string' : good.includes(s) ? 'is listed twice' : checkSelector(s);
+    if (problem) errors.push(`dkimPublished: ${show(s)} ${problem}`);
+    else good.push(s as string);
+  }
+  if (good.length !== raw.length) return undefined;
+  if (active !== undefined && !good.includes(active)) {
+    errors.push(`dkimPublished: ${show(raw)} must include the dkimSelector ${show(active)} (the key rspamd signs with stays published)`);
+    return undefined;
+  }
+  return good;
 }
 
 function mapDefined<T, U>(v: T | undefined, fn: (v: T) => U): U | undefined {

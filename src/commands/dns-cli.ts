@@ -1,6 +1,7 @@
 /** `check dns` and `records` from the command line: answers + the local DKIM public key. */
 import { dkimPaths } from '../../recipes/templates/input.js';
 import type { Answers } from '../answers/schema.js';
+import { otherDkimKeys } from '../dkim/local-keys.js';
 import { waitForRecords } from '../dns/doctor.js';
 import { formatSnapshot } from '../dns/published-view.js';
 import { checkDnsCommand } from './check-dns.js';
@@ -12,16 +13,17 @@ import type { Io } from './run.js';
 async function localDkimKey(opts: CommonOptions, io: Io) {
   dnsSettings(opts); // a bad --nameserver is bad input (exit 2) before anything else
   const answers = await resolveAnswers(opts, io.interactive);
-  if (opts.demo) return { answers, dkimPublicKeyPem: undefined };
+  if (opts.demo) return { answers, dkimPublicKeyPem: undefined, otherDkim: [] };
   const target = await resolveTarget(opts, 'check', answers);
   const pem = await target.host.readFile(dkimPaths(target).pub);
-  return { answers, dkimPublicKeyPem: pem ?? undefined };
+  // During a key rotation: the retired and next selectors' keys too.
+  return { answers, dkimPublicKeyPem: pem ?? undefined, otherDkim: await otherDkimKeys(target.host, answers, target.platform) };
 }
 
 export async function checkDnsFromCli(opts: CommonOptions, io: Io, waitSeconds?: number): Promise<number> {
-  const { answers, dkimPublicKeyPem } = await localDkimKey(opts, io);
+  const { answers, dkimPublicKeyPem, otherDkim } = await localDkimKey(opts, io);
   if (waitSeconds !== undefined) await waitForPublication(answers, opts.nameserver, dkimPublicKeyPem, waitSeconds, io);
-  return checkDnsCommand({ answers, nameservers: opts.nameserver, json: opts.json, dkimPublicKeyPem, out: process.stdout });
+  return checkDnsCommand({ answers, nameservers: opts.nameserver, json: opts.json, dkimPublicKeyPem, out: process.stdout, doctor: { otherDkim } });
 }
 
 /**
@@ -47,6 +49,6 @@ async function waitForPublication(answers: Answers, nameservers: string[], dkimP
 }
 
 export async function recordsFromCli(opts: CommonOptions, format: 'zone' | 'table' | 'json', io: Io): Promise<number> {
-  const { answers, dkimPublicKeyPem } = await localDkimKey(opts, io);
-  return recordsCommand({ answers, format, dkimPublicKeyPem, out: process.stdout });
+  const { answers, dkimPublicKeyPem, otherDkim } = await localDkimKey(opts, io);
+  return recordsCommand({ answers, format, dkimPublicKeyPem, otherDkim, out: process.stdout });
 }

@@ -4,6 +4,7 @@
  * record is shown with a placeholder and a note.
  */
 import type { Answers } from '../answers/schema.js';
+import { otherDkimRecords, type OtherDkimKey } from '../dns/dkim-selectors.js';
 import { expectedRecords } from '../dns/expected.js';
 import { recordsJson, recordsTable, zoneLines } from '../dns/zone-export.js';
 
@@ -11,12 +12,16 @@ export interface RecordsOptions {
   answers: Answers;
   format: 'zone' | 'table' | 'json';
   dkimPublicKeyPem?: string;
+  /** During a key rotation: the retired and next selectors (their records are listed too). */
+  otherDkim?: OtherDkimKey[];
   out: NodeJS.WritableStream;
 }
 
 export async function recordsCommand(opts: RecordsOptions): Promise<number> {
   const write = (s: string): void => void opts.out.write(`${s}\n`);
   const records = expectedRecords(opts.answers, opts.dkimPublicKeyPem);
+  const at = records.findIndex((r) => r.check === 'dkim');
+  records.splice(at + 1, 0, ...otherDkimRecords(opts.answers, opts.otherDkim ?? []));
   const notes: string[] = [];
   if (records.some((r) => r.placeholder)) {
     notes.push('The DKIM key does not exist yet: setup creates it (step dkim). Run `mail-wizard records` again afterwards to get the real DKIM record.');

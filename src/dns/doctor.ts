@@ -23,6 +23,7 @@ import {
   type ServerProbe,
 } from './checks/index.js';
 import { looksLikeDkim, parseDkimRecord } from './dkim-record.js';
+import { checkOtherDkim, type OtherDkimKey } from './dkim-selectors.js';
 import { discoverAuthority, inZone, parseNameserverArgs, parseResolvConf, readResolvConf, resolveNameserverSpecs, type ResolvConf } from './discovery.js';
 import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';
 import { checkLocalResolution, localhostSearchNames, readLocalResolution, type LocalPaths } from './local-resolution.js';
@@ -63,6 +64,8 @@ export interface DoctorOptions {
   nameservers?: readonly string[];
   /** The public key the server signs with (PEM), to compare with the published one. */
   dkimPublicKeyPem?: string;
+  /** Other selectors still published during a key rotation (retired, or next), with their keys. */
+  otherDkim?: OtherDkimKey[];
   /** Time budget of the whole run in ms (default 15000). */
   timeoutMs?: number;
   /** Per attempt of one query in ms (default 1500, never more than the budget). */
@@ -296,7 +299,10 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
         const byCheck = await Promise.all(
           PER_SERVER_CHECKS.map(async (c) => {
             try {
-              return { id: c.id, findings: await c.run({ answers: opts.answers, lookup, dkimPublicKeyPem: opts.dkimPublicKeyPem, probeLabel }) };
+              const input = { answers: opts.answers, lookup, dkimPublicKeyPem: opts.dkimPublicKeyPem, probeLabel };
+              const findings = await c.run(input);
+              if (c.id === 'dkim' && opts.otherDkim?.length) findings.push(...(await checkOtherDkim(input, opts.otherDkim)));
+              return { id: c.id, findings };
             } catch (err) {
               // a bug in one check must not hide the others
               const msg = err instanceof Error ? err.message : String(err);
