@@ -8,20 +8,19 @@
  * (sendmail), so rspamd signs it like any other mail from here. `enable` installs the daily job
  * that runs it (src/watch/job.ts), `disable` removes it.
  */
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { tlsPaths } from '../../recipes/templates/input.js';
 import { InputError } from '../answers/load.js';
 import type { Finding } from '../engine/types.js';
 import { disableJob, enableJob, jobKind } from '../watch/job.js';
-import { EXPIRY_DAYS, reportMessage, reportSubject, worthSending, type Expiry } from '../watch/report.js';
+import { expiringCertificates } from '../watch/expiry.js';
+import { reportMessage, reportSubject, worthSending } from '../watch/report.js';
 import { collect, diff, type Results } from '../watch/results.js';
 import { SOURCES } from '../watch/sources.js';
 import { flushOutbox, loadLast, queueReport, saveLast } from '../watch/store.js';
 import { resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
 import type { Io } from './run.js';
-
-const DAY_MS = 86_400_000;
 
 async function load(opts: CommonOptions, io: Io) {
   if (opts.demo && !opts.root) throw new InputError(['watch: --demo has no server to watch; give --answers FILE']);
@@ -53,20 +52,6 @@ export async function watchDisable(opts: CommonOptions, io: Io): Promise<number>
   return 0;
 }
 
-async function expiringCertificates(target: Target, at: Date): Promise<Expiry[]> {
-  const { cert } = tlsPaths(target);
-  const pem = await target.host.readFile(cert);
-  if (pem === null) return []; // a missing certificate is the tls check's finding
-  try {
-    const x = new X509Certificate(pem);
-    const notAfter = new Date(x.validTo);
-    const days = Math.floor((notAfter.getTime() - at.getTime()) / DAY_MS);
-    return days <= EXPIRY_DAYS ? [{ path: cert, subject: x.subject.replace(/\n/g, ', '), notAfter: notAfter.toISOString(), days }] : [];
-  } catch {
-    return [];
-  }
-}
-
 /** Every source's findings, grouped by check; a source that breaks is itself a failing check. */
 export async function gather(answers: Awaited<ReturnType<typeof load>>['answers'], target: Target, nameservers: string[]): Promise<Results> {
   const results: Results = {};
@@ -90,7 +75,7 @@ export async function watchRun(opts: CommonOptions, io: Io): Promise<number> {
   const now = await gather(answers, target, opts.nameserver);
   const before = await loadLast(host, stateDir);
   const changes = diff(before, now);
-  const input = { answers, changes, now, first: before === null, expiring: await expiringCertificates(target, at), at };
+  const input = { answers, changes, now, first: before === null, expiring: await expiringCertificates(host, [tlsPaths(target).cert], at), at };
 
   let queued: string | null = null;
   if (worthSending(input)) {

@@ -96,3 +96,29 @@ describe('diff', () => {
     expect(text).toContain('[private key removed]');
   });
 });
+
+describe('certificates close to expiry (real certificates on a rooted host)', () => {
+  it('reports one that expires within 14 days, not one that has months left', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    const { tempDir } = await import('../support/tmp.js');
+    const { rootedHost } = await import('../../src/host/rooted.js');
+    const { selfSignedCertificatePem } = await import('../../src/tls/certificate.js');
+    const { expiringCertificates } = await import('../../src/watch/expiry.js');
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const root = await tempDir();
+    try {
+      await fs.mkdir(path.join(root, 'etc/ssl'), { recursive: true });
+      await fs.writeFile(path.join(root, 'etc/ssl/soon.pem'), selfSignedCertificatePem(key, 'mail.example.org', [], 10));
+      await fs.writeFile(path.join(root, 'etc/ssl/later.pem'), selfSignedCertificatePem(key, 'mail.example.org', [], 90));
+      const found = await expiringCertificates(rootedHost(root, { exec: 'none' }), ['/etc/ssl/soon.pem', '/etc/ssl/later.pem', '/etc/ssl/missing.pem'], new Date());
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ path: '/etc/ssl/soon.pem', subject: expect.stringContaining('mail.example.org') });
+      expect(found[0]!.days).toBeGreaterThanOrEqual(9);
+      expect(found[0]!.days).toBeLessThanOrEqual(10);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
