@@ -85,6 +85,7 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
     // with 421; sendmail (smtpctl enqueue) fails and saves the message to root's dead.letter.
     expect(r.stdout).toMatch(/NOT SENT, kept for the next run: \/var\/lib\/mail-wizard\/outbox\/report-\S+\.eml \(\/usr\/sbin\/sendmail exit 70: .*421/);
     expect(r.exitCode).toBe(1);
+    console.log(`watch run with rspamd stopped:\n${r.stdout}`);
     expect(await host.readFile('/root/dead.letter')).toContain(RSPAMD_DOWN);
     const queued = await outbox();
     expect(queued).toHaveLength(1);
@@ -111,6 +112,7 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
     expect(await outbox()).toEqual([]);
     const file = await waitFor('the rspamd report in the postmaster\'s Maildir', async () => (await reports(RSPAMD_DOWN)).at(0) ?? null, 60_000);
     const message = (await host.readFile(file)) ?? '';
+    console.log(`the report, as the postmaster got it:\n${message}`);
     expect(message).toMatch(/^From: mail-wizard <postmaster@example\.org>$/m);
     // DMARC alignment: the signature's d= is the From domain.
     expect(message).toMatch(/^DKIM-Signature: [^]*?d=example\.org;/m);
@@ -118,6 +120,10 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
     expect(verified.stdout + verified.stderr).toContain('signature ok');
     expect(verified.exitCode).toBe(0);
     await waitFor('the "fixed" report', async () => (await reports('Fixed since the last report:')).at(0) ?? null, 60_000);
+    // The results the next run compares with: root's only, and nothing secret in them or in a report.
+    expect(ok(await host.exec(['stat', '-c', '%a %U', '/var/lib/mail-wizard/watch.json'])).stdout.trim()).toBe('600 root');
+    const secrets = await host.exec(['grep', '-r', '-l', '-e', 'PRIVATE KEY', '/var/lib/mail-wizard/watch.json', '/home/bob/Maildir']);
+    expect(secrets.stdout).toBe('');
   }, 600_000);
 
   it('watch disable removes the job', async () => {

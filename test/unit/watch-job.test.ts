@@ -15,6 +15,7 @@ import { CRON_SCRIPT, DAILY_LOCAL, disableJob, enableJob, jobKind, renderSystemd
 import { openbsd } from '../../src/platform/openbsd.js';
 import { debian } from '../../src/platform/debian.js';
 import { tempDir } from '../support/tmp.js';
+import { jobArgv } from '../../src/commands/watch.js';
 
 let root: string;
 beforeEach(async () => {
@@ -83,5 +84,10 @@ describe('the job per platform', () => {
       const v = await execa('systemd-analyze', ['verify', path.join(root, 'units/mail-wizard-watch.timer')], { reject: false });
       expect(v.stderr).not.toMatch(/mail-wizard-watch\.(timer|service):\d+:/);
     }
+  });
+
+  it('the job runs this very program with the options that pick the answers, platform and DNS servers', () => {
+    const argv = jobArgv({ answers: 'answers.json', platform: 'debian', nameserver: ['198.51.100.10', '[2001:db8::10]:53'], demo: false, plain: true, json: false, yes: true }, '/usr/local/bin/mail-wizard.mjs');
+    expect(argv).toEqual([process.execPath, '/usr/local/bin/mail-wizard.mjs', 'watch', 'run', '--answers', path.resolve('answers.json'), '--platform', 'debian', '--nameserver', '198.51.100.10', '--nameserver', '[2001:db8::10]:53']);
   });
 });
