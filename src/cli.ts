@@ -177,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'enable') return watchEnable(common, io);
       if (rest[0] === 'disable') return watchDisable(common, io);
       if (rest[0] === 'run') return watchRun(common, io);
-      throw new InputError([`watch: ${JSON.stringify(rest[0] ?? '')} is not enable, disable or run`]);
+      throw new InputError([rest[0] === undefined ? 'watch: enable, disable or run? (mail-wizard watch run)' : `watch: ${JSON.stringify(rest[0])} is not enable, disable or run`]);
     }
     case 'dkim': {
       const { dkimRotate, dkimRetire } = await import('./commands/dkim.js');
@@ -194,7 +194,7 @@ async function main(argv: string[]): Promise<number> {
         if (rest[1] === undefined) throw new InputError(['dkim retire: which selector? (mail-wizard dkim retire SELECTOR)']);
         return dkimRetire(common, rest[1], io);
       }
-      throw new InputError([`dkim: ${JSON.stringify(rest[0] ?? '')} is not rotate or retire`]);
+      throw new InputError([rest[0] === undefined ? 'dkim: rotate or retire? (mail-wizard dkim rotate)' : `dkim: ${JSON.stringify(rest[0])} is not rotate or retire`]);
     }
     default:
       throw new InputError([`unknown command ${JSON.stringify(command)} (see mail-wizard --help)`]);
