@@ -18,13 +18,14 @@ import { rspamdStep } from '../../recipes/rspamd.js';
 import { servicesStep } from '../../recipes/services.js';
 import { DKIM_BITS } from '../../recipes/dkim.js';
 import { dkimPaths } from '../../recipes/templates/input.js';
-import { DEFAULT_ANSWERS_PATH, InputError, saveAnswers } from '../answers/load.js';
+import { DEFAULT_ANSWERS_PATH, InputError } from '../answers/load.js';
 import type { Answers } from '../answers/schema.js';
 import { otherDkimRecords } from '../dns/dkim-selectors.js';
 import { recordsByServer } from '../dns/doctor.js';
 import { zoneLines } from '../dns/zone-export.js';
 import { GRACE_DAYS, activated, newSelectorName, nextSelector, publishedSelectors, retired, retiredSelectors, withNext } from '../dkim/rotation.js';
 import { applyAction } from '../engine/actions.js';
+import { localHost } from '../host/local.js';
 import { resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
 import { runCommand, type Io } from './run.js';
 
@@ -47,6 +48,14 @@ async function load(opts: CommonOptions, io: Io): Promise<{ answers: Answers; ta
   const answers = await resolveAnswers(opts, io.interactive);
   const target = await resolveTarget(opts, 'repair', answers);
   return { answers, target, file: answersFile(opts) };
+}
+
+/**
+ * The answers file is a path on this machine (also with --root): written atomically, the previous
+ * version kept under /var/backups/mail-wizard/, like every file a run replaces.
+ */
+async function saveAnswers(file: string, answers: Answers): Promise<void> {
+  await localHost().writeFile(path.resolve(file), `${JSON.stringify(answers, null, 2)}\n`, { mode: 0o600 });
 }
 
 const keyPaths = (target: Target, answers: Answers, selector: string) => dkimPaths({ answers: { ...answers, dkimSelector: selector }, platform: target.platform });

@@ -108,6 +108,7 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     await publishDns(host, DOMAIN, records.stdout, 3);
 
     const r = await rotating;
+    console.log(`dkim rotate:\n${r.stdout}`);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Publish this record in the zone of your domain');
     expect(r.stdout).toMatch(new RegExp(`${next}\\._domainkey\\.example\\.org\\.[^\\n]*TXT`));
@@ -115,6 +116,9 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     expect(r.stdout).toContain(`Every authoritative server serves ${next}: rspamd signs with it from now on.`);
     expect(r.stdout).toContain(`Keep the old record stack._domainkey.${DOMAIN} published until`);
     expect(await answers()).toMatchObject({ dkimSelector: next, dkimPublished: ['stack', next] });
+    // Each change of the answers file kept the version before it.
+    const backups = ok(await host.exec(['find', '/var/backups/mail-wizard', '-path', '*/root/answers.json'])).stdout.split('\n').filter(Boolean);
+    expect(backups.length).toBeGreaterThanOrEqual(2);
 
     const after = await send('rotate-after');
     expect(selectorOf(after)).toBe(next);
