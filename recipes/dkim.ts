@@ -5,6 +5,7 @@
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { octal } from '../src/engine/actions.js';
 import { publicKeyPemFromPrivate, spkiBase64 } from '../src/dkim/keys.js';
+import { GRACE_DAYS, retiredSelectors } from '../src/dkim/rotation.js';
 import { dkimPaths } from './templates/input.js';
 
 export const DKIM_BITS = 2048;
@@ -80,7 +81,7 @@ export async function verifyDkimKey(ctx: Context): Promise<Finding[]> {
   const group = ctx.platform.users.rspamd;
   const stat = await ctx.host.stat(key);
   if (!stat) return [{ status: 'fail', check: 'dkim.key', summary: `no DKIM key at ${key}`, fix: 'Run `mail-wizard repair` to create it.' }];
-  const findings: Finding[] = [];
+  const findings: Finding[] = retiredKeyFindings(ctx, stat.mtimeMs);
   const gid = await ctx.host.groupId(group);
   if (stat.uid !== 0 || stat.mode !== KEY_MODE || (gid !== null && stat.gid !== gid)) {
     findings.push({
@@ -116,3 +117,24 @@ export async function verifyDkimKey(ctx: Context): Promise<Finding[]> {
   }
   return findings;
 }
+
+/**
+ * After `dkim rotate`, the old key's record stays published for a grace period; past it, a
+ * reminder (the daily report carries it once). The switch was no earlier than the active key's
+ * file was made.
+ */
+function retiredKeyFindings(ctx: Context, activeMadeMs: number | undefined): Finding[] {
+  return retiredSelectors(ctx.answers).map((old): Finding => {
+    const days = activeMadeMs === undefined ? GRACE_DAYS : Math.floor((Date.now() - activeMadeMs) / 86_400_000);
+    if (days < GRACE_DAYS) {
+      return { status: 'pass', check: 'dkim.retired', summary: `the retired key ${old} stays published for its grace period (${GRACE_DAYS - days} more days)` };
+    }
+    return {
+      status: 'warn',
+      check: 'dkim.retired',
+      summary: `the retired key ${old} is past its ${GRACE_DAYS}-day grace period`,
+      fix: `mail-wizard dkim retire ${old}, then delete ${old}._domainkey.${ctx.answers.domain} from the zone.`,
+    };
+  });
+}
+

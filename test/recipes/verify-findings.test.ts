@@ -52,6 +52,7 @@ function find(findings: Finding[], check: string): Finding {
   return found[0]!;
 }
 
+const DEMO_SELECTOR = 'mail2026';
 const status = async (step: AnyStep, ctx: Context, check: string) => find(await step.verify(ctx), check);
 
 describe.skipIf(skip)('recipe verifications pass when right and fail, with evidence and a fix, when broken', () => {
@@ -158,6 +159,20 @@ describe.skipIf(skip)('recipe verifications pass when right and fail, with evide
     expect((await status(dkimStep, ctx, 'dkim.key-match')).summary).toBe(`no public key at ${pub}`);
     await fs.writeFile(key, 'garbage');
     expect((await status(dkimStep, ctx, 'dkim.key-match')).summary).toBe(`${key} is not a readable RSA private key`);
+  }, 30_000);
+
+  it('dkim.retired: a retired key stays published for its grace period, then a reminder to retire it', async () => {
+    const ctx = box.ctx('setup', { dkimPublished: ['old2025', DEMO_SELECTOR] });
+    await setUp(ctx, [dkimStep]);
+    expect(await status(dkimStep, ctx, 'dkim.retired')).toMatchObject({ status: 'pass', summary: 'the retired key old2025 stays published for its grace period (7 more days)' });
+    // The switch was no earlier than the active key was made: make that 8 days ago.
+    const past = new Date(Date.now() - 8 * 86_400_000);
+    await fs.utimes(dkimPaths(ctx).key, past, past);
+    expect(await status(dkimStep, ctx, 'dkim.retired')).toMatchObject({
+      status: 'warn',
+      summary: 'the retired key old2025 is past its 7-day grace period',
+      fix: `mail-wizard dkim retire old2025, then delete old2025._domainkey.${ctx.answers.domain} from the zone.`,
+    });
   }, 30_000);
 
   it('firewall.config (nft -c; the ruleset loads only into the test namespace)', async () => {
