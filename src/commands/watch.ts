@@ -19,7 +19,9 @@ import { reportMessage, reportSubject, worthSending } from '../watch/report.js';
 import { collect, diff, type Results } from '../watch/results.js';
 import { SOURCES } from '../watch/sources.js';
 import { flushOutbox, loadLast, queueReport, saveLast } from '../watch/store.js';
-import { resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
+import type { Answers } from '../answers/schema.js';
+import { acquireLock, LockedError } from '../engine/lock.js';
+import { lockPath, resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
 import type { Io } from './run.js';
 
 async function load(opts: CommonOptions, io: Io) {
@@ -53,7 +55,7 @@ export async function watchDisable(opts: CommonOptions, io: Io): Promise<number>
 }
 
 /** Every source's findings, grouped by check; a source that breaks is itself a failing check. */
-export async function gather(answers: Awaited<ReturnType<typeof load>>['answers'], target: Target, nameservers: string[]): Promise<Results> {
+export async function gather(answers: Answers, target: Target, nameservers: string[]): Promise<Results> {
   const results: Results = {};
   for (const source of SOURCES) {
     let findings: Finding[];
@@ -69,6 +71,23 @@ export async function gather(answers: Awaited<ReturnType<typeof load>>['answers'
 
 export async function watchRun(opts: CommonOptions, io: Io): Promise<number> {
   const { answers, target } = await load(opts, io);
+  // A setup or repair in progress would show as failures that are gone in a minute: not a report.
+  let release: () => Promise<void>;
+  try {
+    release = await acquireLock(lockPath(opts));
+  } catch (err) {
+    if (!(err instanceof LockedError)) throw err;
+    io.out(`watch: another mail-wizard run is changing this server (${err.message}); no report this time.`);
+    return 1;
+  }
+  try {
+    return await watchRunLocked(opts, io, answers, target);
+  } finally {
+    await release();
+  }
+}
+
+async function watchRunLocked(opts: CommonOptions, io: Io, answers: Answers, target: Target): Promise<number> {
   const { host, platform } = target;
   const stateDir = platform.paths.stateDir;
   const at = new Date();

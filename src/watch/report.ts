@@ -47,9 +47,10 @@ export function reportSubject(input: ReportInput): string {
   const { changes, answers } = input;
   const failing = Object.values(input.now).filter((r) => r.status !== 'pass').length;
   const parts: string[] = [];
-  if (input.first) parts.push(`first report, ${failing ? `${failing} problems` : 'all checks pass'}`);
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  if (input.first) parts.push(`first report, ${failing ? n(failing, 'check does not pass', 'checks do not pass') : 'all checks pass'}`);
   else {
-    if (changes.appeared.length) parts.push(`${changes.appeared.length} new problems`);
+    if (changes.appeared.length) parts.push(n(changes.appeared.length, 'new problem', 'new problems'));
     if (changes.changed.length) parts.push(`${changes.changed.length} changed`);
     if (changes.fixed.length) parts.push(`${changes.fixed.length} fixed`);
   }
