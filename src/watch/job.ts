@@ -1,11 +1,12 @@
 /**
  * The daily job that runs `mail-wizard watch run`, the platform's own way:
  *
- * - OpenBSD: a marked block in /etc/daily.local. daily(8) runs from root's crontab every night
- *   and sources /etc/daily.local first ("Running /etc/daily.local:", `run_script "daily.local"`
- *   with `. $f`), skipping it unless it is root's and not group- or world-writable; its PATH is
- *   /bin:/usr/bin:/sbin:/usr/sbin:/usr/local/bin (openbsd/src etc/daily). The block is named, so
- *   the certificate renewal's block in the same file is left alone (recipes/lib/marked-block.ts).
+ * - OpenBSD: a marked block in /etc/daily.local. /etc/daily runs from root's crontab and runs
+ *   /etc/daily.local first; its output is mailed to root (openbsd/src share/man/man8/daily.8). It
+ *   sources the file (`run_script "daily.local"`, `. $f`), skipping it unless it is root's and not
+ *   group- or world-writable, with PATH /bin:/usr/bin:/sbin:/usr/sbin:/usr/local/bin, and keeps
+ *   the output in /var/log/daily.out (openbsd/src etc/daily). The block is named, so the
+ *   certificate renewal's block in the same file is left alone (recipes/lib/marked-block.ts).
  * - Debian with systemd as PID 1: a service and a daily timer of ours (Persistent: a night the box
  *   was off is caught up at boot).
  * - Debian without systemd: a script in /etc/cron.daily, which cron runs through run-parts (names
