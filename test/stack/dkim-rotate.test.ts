@@ -120,6 +120,8 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     const backups = ok(await host.exec(['find', '/var/backups/mail-wizard', '-path', '*/root/answers.json'])).stdout.split('\n').filter(Boolean);
     expect(backups.length).toBeGreaterThanOrEqual(2);
 
+    // rotate restarted rspamd: its scanner (what smtpd's filter asks) answers before mail is sent.
+    await waitFor('rspamd to scan again', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
     const after = await send('rotate-after');
     expect(selectorOf(after)).toBe(next);
     await verify(after);

@@ -105,7 +105,8 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
 
   it('rspamd back: the next run delivers the waiting report, signed; it verifies with DKIM from outside', async () => {
     ok(await host.exec(['service', 'rspamd', 'start']));
-    await waitFor('rspamd to answer', async () => ((await host.exec(['rspamc', '-h', '/var/lib/rspamd/controller.sock', 'stat'])).exitCode === 0 ? true : null), 60_000);
+    // Its scanner, what smtpd's filter asks, answers (not only its controller).
+    await waitFor('rspamd to scan again', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
     const r = await wizard('watch', 'run');
     expect(r.stdout, r.stdout).toContain('fixed: [steps/services.rspamd]');
     expect(r.exitCode, r.stdout).toBe(0);
