@@ -15,7 +15,7 @@ import { InputError } from '../answers/load.js';
 import type { Finding } from '../engine/types.js';
 import { disableJob, enableJob, jobKind } from '../watch/job.js';
 import { expiringCertificates } from '../watch/expiry.js';
-import { reportMessage, reportSubject, worthSending } from '../watch/report.js';
+import { reportMessage, reportSubject, reportText, worthSending } from '../watch/report.js';
 import { collect, diff, type Results } from '../watch/results.js';
 import { SOURCES } from '../watch/sources.js';
 import { flushOutbox, loadLast, queueReport, saveLast } from '../watch/store.js';
@@ -116,6 +116,8 @@ async function watchRunLocked(opts: CommonOptions, io: Io, answers: Answers, tar
     for (const k of flushed.kept) io.out(`  NOT SENT, kept for the next run: ${k.file} (${k.why})`);
     if (flushed.kept.length) {
       io.out('  smtpd accepts no mail while its rspamd filter is down; the report is sent by the next `mail-wizard watch run` once it is back.');
+      // Meanwhile it is on record where the job's output goes (OpenBSD: /var/log/daily.out; systemd: the journal).
+      if (queued) for (const line of ['', ...reportText(input).split('\n')]) io.out(line);
     }
   }
   return flushed.kept.length ? 1 : 0;
