@@ -115,7 +115,7 @@ async function watchRunLocked(opts: CommonOptions, io: Io, answers: Answers, tar
     for (const f of flushed.sent) io.out(`  sent to postmaster@${answers.domain}: ${f}`);
     for (const k of flushed.kept) io.out(`  NOT SENT, kept for the next run: ${k.file} (${k.why})`);
     if (flushed.kept.length) {
-      io.out('  smtpd accepts no mail while its rspamd filter is down; the report is sent by the next `mail-wizard watch run` once it is back.');
+      io.out('  smtpd did not take it (it takes no mail at all while its rspamd filter is down); the next `mail-wizard watch run` sends it.');
       // Meanwhile it is on record where the job's output goes (OpenBSD: /var/log/daily.out; systemd: the journal).
       if (queued) for (const line of ['', ...reportText(input).split('\n')]) io.out(line);
     }
