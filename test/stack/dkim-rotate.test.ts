@@ -15,6 +15,9 @@ const problem = await testHostProblem();
 if (problem && process.env.CI) throw new Error(`stack suite cannot run in CI: ${problem}`);
 if (problem) console.warn(`\n*** stack suite SKIPPED: ${problem} ***\n`);
 
+/** Check ids this file breaks for real and clears with the fix the finding names (test/unit/check-table.test.ts). */
+export const REPAIR_COVERS = ['dkim.retired'] as const;
+
 const DOMAIN = 'example.org';
 const PASSWORD = 'rotate me, not my key';
 const ANSWERS = {
@@ -135,17 +138,27 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     expect(r.stdout).toMatch(/PASS +dkim +stack\._domainkey\.example\.org: 2048-bit RSA key, matches the local key \[retired key, still published\]/);
   }, 120_000);
 
-  it('dkim retire: refused within the grace period, then removes the old key and its selector', async () => {
+  it('dkim retire: refused within the grace period; past it, check says to retire the old key, and doing so clears it', async () => {
     const early = await wizard('dkim', 'retire', 'stack');
     expect(early.exitCode).toBe(2);
     expect(early.stderr).toMatch(/grace period 7 days/);
     const active = await wizard('dkim', 'retire', next);
     expect(active.exitCode).toBe(2);
-    const r = ok(await wizard('dkim', 'retire', 'stack', '--yes'));
+    expect((await wizard('check')).stdout).toMatch(/ok +\[dkim\.retired\] the retired key stack stays published for its grace period \(7 more days\)/);
+
+    // Eight days later (the new key's file is as old as the switch can be).
+    ok(await host.exec(['touch', '-d', '8 days ago', `/var/lib/rspamd/dkim/${DOMAIN}.${next}.key`]));
+    const reminded = await wizard('check');
+    expect(reminded.stdout).toMatch(/WARN \[dkim\.retired\] the retired key stack is past its 7-day grace period/);
+    expect(reminded.stdout).toContain(`fix:  mail-wizard dkim retire stack, then delete stack._domainkey.${DOMAIN} from the zone.`);
+
+    // The fix, as written.
+    const r = ok(await wizard('dkim', 'retire', 'stack'));
     expect(r.stdout).toContain(`Delete its record from the zone: stack._domainkey.${DOMAIN} TXT`);
     expect(await host.exec(['test', '-e', `/var/lib/rspamd/dkim/${DOMAIN}.stack.key`])).toMatchObject({ exitCode: 1 });
     expect(await answers()).toMatchObject({ dkimSelector: next });
     expect((await answers()).dkimPublished).toBeUndefined();
+    expect((await wizard('check')).stdout).not.toContain('dkim.retired');
     // Signing is untouched.
     const later = await send('rotate-retired');
     expect(selectorOf(later)).toBe(next);
