@@ -58,4 +58,8 @@ const dns: Source = {
   },
 };
 
+// `check delivery` (branch delivery, not on main yet) joins as one more entry, e.g.
+//   { id: 'delivery', command: 'mail-wizard check delivery',
+//     run: async ({ target, nameservers }) => (await deliveryReport({ ...target, nameservers }, options)).checks }
+// with its --probe/--dnsbl options carried into the daily job's command line (jobArgv).
 export const SOURCES: readonly Source[] = [steps, dns];
