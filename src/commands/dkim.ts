@@ -26,7 +26,8 @@ import { zoneLines } from '../dns/zone-export.js';
 import { GRACE_DAYS, activated, newSelectorName, nextSelector, publishedSelectors, retired, retiredSelectors, withNext } from '../dkim/rotation.js';
 import { applyAction } from '../engine/actions.js';
 import { localHost } from '../host/local.js';
-import { resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
+import { acquireLock, LockedError } from '../engine/lock.js';
+import { lockPath, resolveAnswers, resolveTarget, type CommonOptions, type Target } from './options.js';
 import { runCommand, type Io } from './run.js';
 
 export interface DkimOptions extends CommonOptions {
@@ -62,19 +63,19 @@ const keyPaths = (target: Target, answers: Answers, selector: string) => dkimPat
 
 export async function dkimRotate(opts: DkimOptions, io: Io): Promise<number> {
   let { answers, target, file } = await load(opts, io);
-  const { host, platform } = target;
+  const { host } = target;
   let next = nextSelector(answers);
   if (next) {
     io.out(`The next key ${next} was made earlier and is not signing yet: waiting for its record again.`);
   } else {
-    const taken = [...publishedSelectors(answers), ...((await host.listDir(platform.paths.dkimDir)) ?? []).map((f) => f.split('.').slice(-2, -1)[0] ?? '')];
-    next = newSelectorName(new Date(), taken);
-    const { key, pub } = keyPaths(target, answers, next);
-    const made = await applyAction({ type: 'generateKey', path: key, publicPath: pub, bits: DKIM_BITS, mode: 0o440, owner: 'root', group: platform.users.rspamd }, host);
-    if (!made.ok) throw new Error(`cannot make the new DKIM key ${key}: ${made.detail ?? 'failed'}`);
-    answers = withNext(answers, next);
-    await saveAnswers(file, answers);
-    io.out(`Made a ${DKIM_BITS}-bit key for the selector ${next} (${key}); rspamd still signs with ${answers.dkimSelector}.`);
+    // The key and the answers change together: not while a setup or repair is running.
+    const release = await lock(opts);
+    try {
+      answers = await makeNextKey(target, answers, file, io);
+    } finally {
+      await release();
+    }
+    next = nextSelector(answers)!;
   }
   const pem = await host.readFile(keyPaths(target, answers, next).pub);
   if (!pem) throw new Error(`the public half of the next key is missing (${keyPaths(target, answers, next).pub}): \`mail-wizard dkim retire ${next}\`, then rotate again`);
@@ -105,6 +106,29 @@ export async function dkimRotate(opts: DkimOptions, io: Io): Promise<number> {
   io.out(`Keep the old record ${old}._domainkey.${answers.domain} published until ${until} (${GRACE_DAYS} days: mail signed with it is still`);
   io.out(`on its way or checked again). Then: \`mail-wizard dkim retire ${old}\`, and delete the record from the zone.`);
   return 0;
+}
+
+async function lock(opts: CommonOptions): Promise<() => Promise<void>> {
+  try {
+    return await acquireLock(lockPath(opts));
+  } catch (err) {
+    if (err instanceof LockedError) throw new InputError([err.message]);
+    throw err;
+  }
+}
+
+/** Makes the next key (root:RSPAMD 0440, like the first) and lists it in the answers; signing stays. */
+async function makeNextKey(target: Target, answers: Answers, file: string, io: Io): Promise<Answers> {
+  const { host, platform } = target;
+  const taken = [...publishedSelectors(answers), ...((await host.listDir(platform.paths.dkimDir)) ?? []).map((f) => f.split('.').slice(-2, -1)[0] ?? '')];
+  const next = newSelectorName(new Date(), taken);
+  const { key, pub } = keyPaths(target, answers, next);
+  const made = await applyAction({ type: 'generateKey', path: key, publicPath: pub, bits: DKIM_BITS, mode: 0o440, owner: 'root', group: platform.users.rspamd }, host);
+  if (!made.ok) throw new Error(`cannot make the new DKIM key ${key}: ${made.detail ?? 'failed'}`);
+  answers = withNext(answers, next);
+  await saveAnswers(file, answers);
+  io.out(`Made a ${DKIM_BITS}-bit key for the selector ${next} (${key}); rspamd still signs with ${answers.dkimSelector}.`);
+  return answers;
 }
 
 /** Asks every authoritative server (or --nameserver) until each serves the next key's record. */
