@@ -33,6 +33,9 @@ const ANSWERS = {
 
 describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key only once DNS serves it', () => {
   let host: TestHost;
+  /** rspamd's scanner, what smtpd's filter asks, answers (after a start or restart). */
+  const rspamdScans = () =>
+    waitFor('rspamd to scan', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
   const common = () => ['--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress];
   const wizard = (...args: string[]) => host.exec(wizardArgv(...args, ...common()), { timeoutMs: 400_000 });
   const answers = async () => JSON.parse((await host.readFile('/root/answers.json')) ?? '{}') as { dkimSelector: string; dkimPublished?: string[] };
@@ -70,6 +73,7 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     ok(await host.exec(['chpasswd'], { input: `alice:${PASSWORD}\n` }));
     const r = await wizard('repair', '--yes', '--plain');
     if (r.exitCode !== 0) throw new Error(`repair failed:\n${r.stdout}${r.stderr}`);
+    await rspamdScans();
   }, 900_000);
 
   afterAll(async () => {
@@ -123,8 +127,7 @@ describe.skipIf(problem !== null)('dkim rotate: signing moves to the new key onl
     const backups = ok(await host.exec(['find', '/var/backups/mail-wizard', '-path', '*/root/answers.json'])).stdout.split('\n').filter(Boolean);
     expect(backups.length).toBeGreaterThanOrEqual(2);
 
-    // rotate restarted rspamd: its scanner (what smtpd's filter asks) answers before mail is sent.
-    await waitFor('rspamd to scan again', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
+    await rspamdScans();
     const after = await send('rotate-after');
     expect(selectorOf(after)).toBe(next);
     await verify(after);

@@ -33,6 +33,9 @@ const RSPAMD_DOWN = '[steps/services.rspamd] rspamd is not running';
 
 describe.skipIf(problem !== null)('watch: a daily report of what changed', () => {
   let host: TestHost;
+  /** rspamd's scanner, what smtpd's filter asks, answers (after a start or restart). */
+  const rspamdScans = () =>
+    waitFor('rspamd to scan', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
   const common = () => ['--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress];
   const wizard = (...args: string[]) => host.exec(wizardArgv(...args, ...common()), { timeoutMs: 300_000 });
   /** Reports in bob's (the postmaster's) Maildir that hold token. */
@@ -54,6 +57,7 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
     await startSink(host);
     const r = await wizard('repair', '--yes', '--plain');
     if (r.exitCode !== 0) throw new Error(`repair failed:\n${r.stdout}${r.stderr}`);
+    await rspamdScans();
   }, 900_000);
 
   afterAll(async () => {
@@ -107,8 +111,7 @@ describe.skipIf(problem !== null)('watch: a daily report of what changed', () =>
 
   it('rspamd back: the next run delivers the waiting report, signed; it verifies with DKIM from outside', async () => {
     ok(await host.exec(['service', 'rspamd', 'start']));
-    // Its scanner, what smtpd's filter asks, answers (not only its controller).
-    await waitFor('rspamd to scan again', async () => ((await host.exec(['rspamc', '-h', '127.0.0.1:11333'], { input: 'Subject: ping\n\nping\n' })).exitCode === 0 ? true : null), 60_000);
+    await rspamdScans();
     const r = await wizard('watch', 'run');
     expect(r.stdout, r.stdout).toContain('fixed: [steps/services.rspamd]');
     expect(r.exitCode, r.stdout).toBe(0);
