@@ -5,7 +5,8 @@
  * warning, not a failure (new mail is signed with the active key). The next key's record is what
  * `dkim rotate` waits for: missing, it fails.
  */
-import { checkDkim, type CheckInput } from './checks.js';
+import { checkDkim } from './checks/dkim.js';
+import type { CheckInput } from './checks/types.js';
 import { dkimRecordValue } from '../dkim/keys.js';
 import { GRACE_DAYS } from '../dkim/rotation.js';
 import type { Finding } from '../engine/types.js';
