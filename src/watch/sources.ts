@@ -1,6 +1,6 @@
 /**
  * Where `watch run` takes its findings from: the same checks as the commands a person runs. Each
- * source is one entry here; a new check command (`check delivery`) is one more line in SOURCES.
+ * source is one entry here; a new check command is one more entry in SOURCES.
  */
 import { STEPS } from '../../recipes/index.js';
 import { dkimPaths } from '../../recipes/templates/input.js';
@@ -38,7 +38,8 @@ const steps: Source = {
       STEPS.filter((s) => s.id !== MAIL_TEST_ID),
       ctx,
     );
-    return results.flatMap((r) => r.findings);
+    // What a receiver sees is the delivery source's, as in `check`.
+    return results.flatMap((r) => r.findings).filter((f) => !f.check.startsWith('delivery.'));
   },
 };
 
@@ -58,8 +59,14 @@ const dns: Source = {
   },
 };
 
-// `check delivery` (branch delivery, not on main yet) joins as one more entry, e.g.
-//   { id: 'delivery', command: 'mail-wizard check delivery',
-//     run: async ({ target, nameservers }) => (await deliveryReport({ ...target, nameservers }, options)).checks }
-// with its --probe/--dnsbl options carried into the daily job's command line (jobArgv).
-export const SOURCES: readonly Source[] = [steps, dns];
+/** `mail-wizard check delivery`: the server as a receiver sees it (outbound 25, blocklists, TLS, banner, PTR), with its defaults. */
+const delivery: Source = {
+  id: 'delivery',
+  command: 'mail-wizard check delivery',
+  async run({ target, nameservers }) {
+    const { deliveryReport } = await import('../delivery/options.js');
+    return (await deliveryReport({ ...target, nameservers }, { probe: [], dnsbl: [], dnsblDomain: [] })).checks;
+  },
+};
+
+export const SOURCES: readonly Source[] = [steps, dns, delivery];
