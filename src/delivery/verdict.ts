@@ -91,8 +91,12 @@ export function verdictMessage(opts: { from: string; to: string; hostname: strin
  */
 const PLACES = ['new', 'cur', '.Junk/new', '.Junk/cur'];
 
-/** Finds the message with `token` in its Message-ID in one of PLACES of maildir. */
-async function waitForMessage(host: Host, maildir: string, token: string, deadline: number, signal: AbortSignal): Promise<string | null> {
+/**
+ * Finds the message with `token` in its Message-ID in one of PLACES of maildir. As in the mail
+ * test (recipes/mail-test.ts): a file named for a time before `sentAt` (Maildir names start with
+ * the delivery time, in seconds) is not opened, so a big mailbox costs a listing, not a read of each.
+ */
+async function waitForMessage(host: Host, maildir: string, token: string, sentAt: number, deadline: number, signal: AbortSignal): Promise<string | null> {
   const looked = new Set<string>();
   const needle = `<verdict-${token}@`;
   for (;;) {
@@ -105,6 +109,8 @@ async function waitForMessage(host: Host, maildir: string, token: string, deadli
         const unique = name.replace(/:2,.*$/, '');
         if (looked.has(unique)) continue;
         looked.add(unique);
+        const deliveredAt = Number.parseInt(name, 10);
+        if (Number.isInteger(deliveredAt) && deliveredAt < sentAt - 60) continue;
         const read = await host.readFileBounded(`${dir}/${name}`, { maxBytes: MAILBOX.maxBytes, timeoutMs: MAILBOX.readTimeoutMs, within: maildir });
         if (read.ok && read.text.includes(needle)) return read.text;
         if (!read.ok && read.reason === 'missing') looked.delete(unique); // moved while we looked
@@ -180,6 +186,7 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     // smtpd's enqueue takes the From header's address, or user@<host> (OpenSMTPD
     // usr.sbin/smtpd/enqueue.c: build_from, parse_message); with smtpd down it spools the message
     // offline and exits 75, which is reported as not accepted.
+    const sentAt = Math.floor(Date.now() / 1000);
     const sent = await host.run([platform.bin.sendmail, '-f', envelope, to], { timeoutMs: 30_000, input: message });
     if (sent.notFound) {
       // --root on a directory that holds no system: nothing can be sent there
@@ -190,7 +197,7 @@ export async function verdictCheck(opts: VerdictOptions): Promise<VerdictResult>
     }
     const maildir = `${account.home}/Maildir`;
     const deadline = Math.min(started + budget, Date.now() + DELIVERY_WAIT_MS);
-    const text = await waitForMessage(host, maildir, token, deadline, ctrl.signal);
+    const text = await waitForMessage(host, maildir, token, sentAt, deadline, ctrl.signal);
     if (text === null) {
       const when = ctrl.signal.aborted ? 'before the time budget ran out' : `within ${Math.round((deadline - started) / 1000)} s`;
       return verdictProblem(

@@ -101,7 +101,7 @@ describeWithNsd('blocklist at real list zones', () => {
     const json = JSON.parse(listed.stdout) as { checks: { id: string; status: string; summary: string; evidence: string | null; fix: string | null }[] };
     for (const c of json.checks) expect(Object.keys(c).sort()).toEqual(['evidence', 'fix', 'id', 'status', 'summary']);
     const ids = [...new Set(json.checks.map((c) => c.id))];
-    expect(ids).toEqual(['resolver', 'outbound-25', 'blocklist', 'tls.25', 'tls.143', 'tls.465', 'tls.587', 'tls.993', 'banner', 'ipv6-ptr']);
+    expect(ids).toEqual(['resolver', 'outbound-25', 'blocklist', 'tls.25', 'tls.143', 'tls.465', 'tls.587', 'tls.993', 'banner', 'ipv6-ptr', 'verdict']);
     expect(json.checks.filter((c) => c.id === 'blocklist' && c.status === 'fail')).toHaveLength(2);
 
     // Only the lists: a warning-only run of the blocklist is not a failure (the other checks still run)

@@ -61,7 +61,7 @@ describe('the verdict without a verdict', () => {
       // a local delivery agent of its own: the message, as handed over, into ~/Maildir/.Junk/cur (read, flagged seen)
       const junk = `${root}/home/alice/Maildir/.Junk/cur`;
       await fs.mkdir(junk, { recursive: true });
-      await fs.writeFile(`${root}/deliver`, `#!/bin/sh\ncat > '${junk}/1700000000.M1P1.mail:2,S'\n`, { mode: 0o755 });
+      await fs.writeFile(`${root}/deliver`, `#!/bin/sh\ncat > '${junk}/'"$(date +%s)"'.M1P1.mail:2,S'\n`, { mode: 0o755 });
       const r = await run(`${root}/deliver`, { nameservers: [`127.0.0.1:${silent.port}`], queryTimeoutMs: 200, timeoutMs: 20_000, answers: { ...answers, relayHost: 'smtp.relay.example:587' } as typeof answers });
       expect(r.evidence).toContain('mail leaves through the relay host smtp.relay.example:587: receivers see its address');
       expect(r.status).toBe('fail');

@@ -96,7 +96,7 @@ describe('the final mail test reads ~/Maildir as untrusted', () => {
     const reads: string[] = [];
     const host: Host = Object.assign(Object.create(base) as Host, {
       readFileBounded: (p: string, limits: Parameters<Host['readFileBounded']>[1]) => {
-        reads.push(path.basename(p));
+        if (p.includes('/Maildir/')) reads.push(path.basename(p)); // the messages, not the config files the step reads
         return base.readFileBounded(p, limits);
       },
     });
@@ -106,7 +106,7 @@ describe('the final mail test reads ~/Maildir as untrusted', () => {
     expect(findings.find((f) => f.check === 'mail-test.delivery')).toMatchObject({ status: 'pass', evidence: `/home/alice/Maildir/new/${now}.M1P5.mail` });
     expect(findings.find((f) => f.check === 'mail-test.alias')).toMatchObject({ status: 'pass', evidence: `/home/alice/Maildir/new/${now}.M1P6.mail` });
     // Only the recent entries were opened (each message's wait reads at most the five); none of the 20,000 old ones.
-    expect(reads.every((n) => n.startsWith(String(now)))).toBe(true);
+    expect(reads.filter((n) => !n.startsWith(String(now)))).toEqual([]);
     expect(reads.length).toBeLessThanOrEqual(10);
   }, 120_000);
 });
