@@ -105,8 +105,9 @@ describe('the final mail test reads ~/Maildir as untrusted', () => {
     const findings = await mailTestStep.verify(ctx);
     expect(findings.find((f) => f.check === 'mail-test.delivery')).toMatchObject({ status: 'pass', evidence: `/home/alice/Maildir/new/${now}.M1P5.mail` });
     expect(findings.find((f) => f.check === 'mail-test.alias')).toMatchObject({ status: 'pass', evidence: `/home/alice/Maildir/new/${now}.M1P6.mail` });
-    // Only the recent entries were opened (each message's wait reads at most the five); none of the 20,000 old ones.
+    // Only the recent entries were opened (each wait reads at most the five: the two test messages'
+    // and, once they arrived, the verdict's); none of the 20,000 old ones.
     expect(reads.filter((n) => !n.startsWith(String(now)))).toEqual([]);
-    expect(reads.length).toBeLessThanOrEqual(10);
+    expect(reads.length).toBeLessThanOrEqual(15);
   }, 120_000);
 });
