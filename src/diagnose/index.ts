@@ -9,8 +9,10 @@ import { acmeChallenge } from './acme.js';
 import { certificateKey } from './certificate.js';
 import { diskOrInodesFull } from './disk-full.js';
 import { localhostResolvesOutward } from './localhost.js';
+import { packageLocked } from './package-lock.js';
 import { noPackageRepository } from './package-repository.js';
 import { portHeld } from './port-holder.js';
+import { readOnlyFileSystem } from './read-only.js';
 import { resolverSilent } from './resolver.js';
 import { recipientRefused } from './smtp-refused.js';
 import { findingText, type Cause, type CauseEntry } from './types.js';
@@ -20,6 +22,8 @@ export type { Cause, CauseEntry } from './types.js';
 /** In order: the most specific facts first (a full disk explains almost any failed write). */
 export const CATALOGUE: readonly CauseEntry[] = [
   diskOrInodesFull,
+  readOnlyFileSystem,
+  packageLocked,
   noPackageRepository,
   // Before the resolver: a refused recipient is smtpd's answer, not a failed lookup.
   recipientRefused,

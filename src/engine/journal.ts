@@ -13,6 +13,9 @@
  *   pending     the sha256 of a write announced and not yet confirmed (killed after the rename,
  *               before the confirmation, the file is still ours)
  *   writing     files being written now: an interrupted run may leave their temp files behind
+ *   commands    the process group of each command that changes the box, while it runs (pid and
+ *               start time: a pid the system gave to another process since is never touched); a
+ *               killed run's command may still run, and the next run settles it first
  *
  * The file is mail-wizard's own (the platform's stateDir), written atomically through the Host, so
  * under --root it lives inside the root; a dry-run reads it and never writes it.
@@ -23,6 +26,16 @@ import type { Action, AnyStep, Finding } from './types.js';
 
 const VERSION = 1;
 
+/** A command's process group, recorded while it runs. */
+export interface CommandGroup {
+  /** The group's id: the pid of the command, which leads a group of its own. */
+  pgid: number;
+  /** The leader's start time (processStartTime), so a recycled pid is never taken for it. */
+  start: string;
+  /** What ran, to say so: argv, shortened. */
+  command: string;
+}
+
 interface StateData {
   version: number;
   unfinished: string[];
@@ -30,6 +43,17 @@ interface StateData {
   written: Record<string, string>;
   pending: Record<string, string>;
   writing: string[];
+  commands: CommandGroup[];
+}
+
+/** The run state could not be written (a full or read-only file system, a permission): nothing after it may run. */
+export class StateWriteError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`could not write ${file}: ${reason}`);
+  }
 }
 
 /** Who wrote what is on disk: mail-wizard (as it last wrote it), someone after it, or never it. */
@@ -53,7 +77,7 @@ export function pathsWritten(action: Action): string[] {
   }
 }
 
-const empty = (): StateData => ({ version: VERSION, unfinished: [], changed: [], written: {}, pending: {}, writing: [] });
+const empty = (): StateData => ({ version: VERSION, unfinished: [], changed: [], written: {}, pending: {}, writing: [], commands: [] });
 
 export class RunState {
   private saved: string;
@@ -86,6 +110,24 @@ export class RunState {
   /** Steps whose changes no daemon has taken up yet. */
   get changed(): readonly string[] {
     return this.data.changed;
+  }
+
+  /** Process groups of commands a run started and did not see end (a killed run's children). */
+  get commands(): readonly CommandGroup[] {
+    return this.data.commands;
+  }
+
+  /** A command that changes the box is running: its group is on disk before the run waits on it. */
+  async commandStarted(group: CommandGroup): Promise<void> {
+    this.data.commands.push(group);
+    await this.save();
+  }
+
+  /** The command ended (or its leftover was settled): it is off the record. */
+  async commandEnded(pgid: number): Promise<void> {
+    const before = this.data.commands.length;
+    this.data.commands = this.data.commands.filter((g) => g.pgid !== pgid);
+    if (this.data.commands.length !== before) await this.save();
   }
 
   origin(path: string, content: string): FileOrigin {
@@ -147,7 +189,12 @@ export class RunState {
   private async save(): Promise<void> {
     const text = JSON.stringify(this.data);
     if (!this.host || !this.file || text === this.saved || this.host.kind === 'recorder') return;
-    await this.host.writeFile(this.file, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 }, { backup: false });
+    try {
+      await this.host.writeFile(this.file, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 }, { backup: false });
+    } catch (err) {
+      // What is not on disk stays in memory: the next save that succeeds writes all of it.
+      throw new StateWriteError(this.file, err instanceof Error ? err.message : String(err));
+    }
     this.saved = text;
   }
 }
@@ -190,6 +237,12 @@ function parse(text: string | null): StateData {
       written: hashes(raw.written),
       pending: hashes(raw.pending),
       writing: strings(raw.writing),
+      commands: Array.isArray(raw.commands)
+        ? raw.commands.filter(
+            (g): g is CommandGroup =>
+              Boolean(g) && Number.isSafeInteger(g.pgid) && g.pgid > 1 && typeof g.start === 'string' && g.start !== '' && typeof g.command === 'string',
+          )
+        : [],
     };
   } catch {
     // A state we cannot read is treated as none: every step is verified anyway, and a file we

@@ -8,8 +8,9 @@
 import { diagnose } from '../diagnose/hook.js';
 import { applyAction, prepareActions } from './actions.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo, StepStatus } from './events.js';
-import { unfinishedFinding } from './journal.js';
+import { StateWriteError, unfinishedFinding } from './journal.js';
 import { isSecret, redactPlanned, scrubSecret } from './redact.js';
+import { recordCommandsIn } from '../host/exec.js';
 import { killPointReached } from './test-kill.js';
 import type { AnyStep, Context, Finding } from './types.js';
 
@@ -55,6 +56,32 @@ export function errorFinding(step: AnyStep, phase: string, err: unknown): Findin
   };
 }
 
+/**
+ * The run state could not be written: the step stops before its next action (what is not on record
+ * must not happen), and the finding says where and why; the catalogue names the cause (a full disk).
+ */
+export function stateFinding(step: AnyStep, err: StateWriteError, when: string): Finding {
+  const dir = err.file.slice(0, err.file.lastIndexOf('/')) || '/';
+  return {
+    status: 'fail',
+    check: `${step.id}.state`,
+    summary: `Could not record the run state ${when}: the step stopped there, nothing else was changed`,
+    evidence: `writing ${err.file}: ${err.reason}`,
+    fix: `Make ${dir} writable again, then run \`mail-wizard repair\`: it finishes this step.`,
+  };
+}
+
+/** Runs a write of the run state; its failure becomes the step's finding instead of a crash. */
+async function recordState(step: AnyStep, when: string, write: () => Promise<void>): Promise<Finding | null> {
+  try {
+    await write();
+    return null;
+  } catch (err) {
+    if (err instanceof StateWriteError) return stateFinding(step, err, when);
+    throw err;
+  }
+}
+
 /** Verifies one step, turning a thrown error into a failed finding. */
 export async function safeVerify(step: AnyStep, ctx: Context): Promise<Finding[]> {
   const owed = unfinishedFinding(ctx.state, step);
@@ -90,14 +117,24 @@ function needsRestart(planned: PlannedAction[]): boolean {
 
 export async function runSteps(options: RunnerOptions): Promise<RunSummary> {
   const { steps, ctx, listener } = options;
-  const results: RunSummary['results'] = [];
-  const backups: string[] = [];
-  const statusById = new Map<string, StepStatus>();
-  let stopped = false;
 
   listener({ type: 'run-start', mode: ctx.mode, platform: ctx.platform.name, steps: steps.map(info) });
   // Temp files of writes an earlier run was killed in the middle of: never ours to keep.
   if (ctx.mode !== 'dry-run') await ctx.state.removeLeftovers();
+  // Each command that changes the box is on record while it runs (a killed run's children).
+  if (ctx.mode !== 'dry-run' && ctx.host.kind !== 'recorder') recordCommandsIn(ctx.state);
+  try {
+    return await walkSteps(options, steps, ctx, listener);
+  } finally {
+    recordCommandsIn(null);
+  }
+}
+
+async function walkSteps(options: RunnerOptions, steps: AnyStep[], ctx: RunnerOptions['ctx'], listener: Listener): Promise<RunSummary> {
+  const results: RunSummary['results'] = [];
+  const backups: string[] = [];
+  const statusById = new Map<string, StepStatus>();
+  let stopped = false;
   const takenUp = new Set(steps.flatMap((s) => s.takesUpChanges ?? []));
 
   let toFix: Set<string> | null = null;
@@ -204,9 +241,10 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, wal
       return options.signal?.aborted ? { status: 'skipped', note: STOPPED_NOTE, quit: true } : { status: 'skipped', note: 'not confirmed' };
     }
 
-    let applyFailure: Finding | null = null;
-    if (planned.length) await ctx.state.beginStep(step.id, planned.map((p) => p.action), walk.takenUp.has(step.id));
-    for (const [index, p] of planned.entries()) {
+    let applyFailure: Finding | null = planned.length
+      ? await recordState(step, 'before its first action', () => ctx.state.beginStep(step.id, planned.map((p) => p.action), walk.takenUp.has(step.id)))
+      : null;
+    for (const [index, p] of applyFailure ? [] : planned.entries()) {
       // A stop (q, a signal) lets the running action finish and starts no other.
       if (options.signal?.aborted) return { status: 'skipped', note: index ? `${STOPPED_NOTE} (${index} of ${planned.length} actions done)` : STOPPED_NOTE, quit: true };
       listener({ type: 'action-start', step: si, index, describe: p.describe });
@@ -229,8 +267,10 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, wal
       }
       detail = scrubSecret(p.action, detail);
       if (backup) backups.push(backup);
-      if (ok) await ctx.state.wrote(p.action);
+      // The file is written; until the state says so its announced hash (pending) vouches for it.
+      if (ok) applyFailure = await recordState(step, `after: ${p.describe}`, () => ctx.state.wrote(p.action));
       listener({ type: 'action-done', step: si, index, ok, detail, backup });
+      if (applyFailure) break;
       if (!ok) {
         applyFailure = {
           status: 'fail',
@@ -244,8 +284,9 @@ async function walkStep(step: AnyStep, si: StepInfo, options: RunnerOptions, wal
     }
     if (planned.length && !applyFailure) ctx.changed.add(step.id);
     if (!applyFailure) {
-      await ctx.state.endStep(step);
-      for (const id of step.takesUpChanges ?? []) ctx.changed.delete(id);
+      // Not recorded as finished: the next run does the step's tail again, which is harmless.
+      applyFailure = await recordState(step, 'at the end of the step', () => ctx.state.endStep(step));
+      if (!applyFailure) for (const id of step.takesUpChanges ?? []) ctx.changed.delete(id);
     }
 
     const findings = applyFailure ? await diagnose([applyFailure], ctx) : await safeVerify(step, ctx);
