@@ -6,6 +6,7 @@ import { dkimPaths } from '../../recipes/templates/input.js';
 import type { Listener, PlannedAction, RunSummary, StepInfo } from '../engine/events.js';
 import { createContext } from '../engine/context.js';
 import { RunState } from '../engine/journal.js';
+import { settleLeftoverCommands } from '../engine/leftovers.js';
 import { runSteps, type FailureChoice, type RunnerOptions } from '../engine/runner.js';
 import { planToShell } from '../engine/shell-export.js';
 import type { AnyStep, Finding, Mode } from '../engine/types.js';
@@ -88,6 +89,8 @@ function isInk(opts: RunCommandOptions, io: Io): boolean {
 async function walk(opts: RunCommandOptions, io: Io, answers: Answers, target: Target, stops: StopWatch): Promise<number> {
   const removals = { allowed: opts.allowRemove ?? [], ask: io.interactive && !opts.yes };
   const state = await RunState.load(target.host, target.platform.paths.stateDir);
+  // Commands a killed run left running end (or are stopped) before anything is looked at.
+  if (opts.mode !== 'dry-run' && target.host.kind !== 'recorder') for (const line of await settleLeftoverCommands(state)) tell(line);
   const ctx = createContext({ answers, platform: target.platform, host: target.host, mode: opts.mode, facts: target.facts, dns: target.dns, runId: opts.runId, removals, state, ...(opts.passwords ? { passwords: opts.passwords } : {}) });
   const steps = [...(opts.steps ?? STEPS)];
 

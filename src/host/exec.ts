@@ -5,6 +5,26 @@
  * package script's children, a shell's pipeline), not only the direct child.
  */
 import type { RunOptions, RunResult } from './host.js';
+import { processStartTime } from '../engine/lock.js';
+
+/** Where the process group of each command that changes the box is recorded while it runs (the run state). */
+export interface CommandJournal {
+  commandStarted(group: { pgid: number; start: string; command: string }): Promise<void>;
+  commandEnded(pgid: number): Promise<void>;
+}
+
+let journal: CommandJournal | null = null;
+
+/** Set by the runner for a setup or repair (null: nothing is recorded, as in a dry-run). */
+export function recordCommandsIn(j: CommandJournal | null): void {
+  journal = j;
+}
+
+/** What the record says ran: the argv, shortened (argvs hold no secrets: those go through stdin). */
+function shortCommand(argv: string[]): string {
+  const text = argv.join(' ');
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
 
 /** How long a timed-out group gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
@@ -25,18 +45,32 @@ export function killRunningCommands(): void {
   for (const pgid of runningGroups) killGroup(pgid, 'SIGKILL');
 }
 
+/**
+ * A command that changes the box runs behind this gate: a shell that waits for one line on fd 3,
+ * then closes it and execs the command (same pid, so the same group and start time). The wizard
+ * writes that line only once the group is on record; if the wizard dies first, the pipe closes, the
+ * read fails and the command never runs. A fixed script: the command's argv are its arguments.
+ */
+const GATE = ['sh', '-c', 'read -r _ <&3 || exit 126; exec "$@" 3<&-', 'mail-wizard-gate'];
+/** What sh says when exec finds no such program: exit 127, "...: not found". */
+const GATE_NOT_FOUND = 127;
+
 export async function execArgv(argv: string[], options: RunOptions): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('execArgv: empty argv');
   // Loaded on the first command: a dry-run of the demo or a DNS check never runs one.
   const { execa } = await import('execa');
-  const child = execa(file, args, {
+  const recorder = !options.readOnly ? journal : null;
+  const [cmd, ...cmdArgs] = recorder ? [...GATE, ...argv] : argv;
+  const child = execa(cmd!, cmdArgs, {
     reject: false,
     // A group of its own (setsid): the time-out below kills the group. It also keeps a Ctrl-C in the
     // terminal for the wizard, which lets the running command finish before it stops.
     detached: true,
     input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
+    ...(recorder
+      ? { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] as const }
+      : { stdin: options.input === undefined ? ('ignore' as const) : undefined }),
     env: options.env,
     extendEnv: true,
     stripFinalNewline: false,
@@ -66,17 +100,40 @@ export async function execArgv(argv: string[], options: RunOptions): Promise<Run
       killer = setTimeout(() => killGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
     }, options.timeoutMs);
   }
+  // A command that changes the box is on record (pid and start time) before it runs: if the wizard
+  // is killed while it runs, the next run finds it (engine/leftovers.ts). Not on record: not run.
+  let unrecorded: string | null = null;
+  let recorded = false;
+  const gate = recorder ? (child.stdio[3] as NodeJS.WritableStream | undefined) : undefined;
+  if (recorder && pgid !== undefined) {
+    try {
+      await recorder.commandStarted({ pgid, start: processStartTime(pgid), command: shortCommand(argv) });
+      recorded = true;
+      gate?.end('go\n');
+    } catch (err) {
+      unrecorded = err instanceof Error ? err.message : String(err);
+      killGroup(pgid, 'SIGKILL');
+    }
+  }
+  gate?.on('error', () => undefined); // the gate shell already gone (killed): nothing to say
   let result;
   try {
     result = await child;
   } finally {
     clearTimeout(timer);
     if (pgid !== undefined) runningGroups.delete(pgid);
+    if (recorded && pgid !== undefined) await recorder?.commandEnded(pgid).catch(() => undefined);
   }
   // The leader is gone; what it left in its group after a time-out gets the same end.
   if (timedOut && pgid !== undefined) {
     clearTimeout(killer);
     killGroup(pgid, 'SIGKILL');
+  }
+  if (unrecorded !== null) {
+    return { argv, exitCode: null, stdout: '', stderr: `not run: ${unrecorded}`, timedOut: false, notFound: false };
+  }
+  if (recorder && result.exitCode === GATE_NOT_FOUND && typeof result.stderr === 'string' && /mail-wizard-gate.*not found/.test(result.stderr)) {
+    return { argv, exitCode: null, stdout: '', stderr: `${file}: command not found`, timedOut: false, notFound: true };
   }
   const notFound = result.code === 'ENOENT';
   return {
