@@ -7,6 +7,9 @@
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
+import { holdersText, lockCause, packageLockHolders } from '../src/diagnose/package-lock.js';
+
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
 export function wantedPackages(ctx: Pick<Context, 'answers' | 'platform'>): string[] {
   const names = [...ctx.platform.packages];
@@ -54,15 +57,79 @@ export interface PackagesProbe {
   staleLists: string | null;
   /** Installed packages the install would remove (from a simulation), or null when unknown. */
   removals: string[] | null;
-  /** What stops the install before it starts (OpenBSD without /etc/installurl). */
+  /** What stops the install before it starts (OpenBSD without /etc/installurl, the dpkg lock held by another program). */
   blocker: Finding | null;
+  /** What an interrupted package manager still owes, done before anything is installed (Debian). */
+  finish: Action[];
+  /** Why `finish` is owed: dpkg's own audit, or the run state. */
+  interrupted: string | null;
+  /** OpenBSD: what an interrupted pkg_add left in /var/db/pkg. */
+  partial: string[];
+}
+
+/**
+ * Debian: a package job stopped in the middle (the wizard was killed during apt-get, or the power
+ * went) leaves packages unpacked or half-configured; dpkg records them in its status file and `dpkg
+ * --configure -a` finishes them (dpkg(1)). When the run state says this step was interrupted, or
+ * `dpkg --audit` lists such packages, that comes first; `apt-get -f install` follows only when apt
+ * finds broken dependencies that are not just dpkg's unfinished work.
+ */
+async function unfinishedPackageJob(ctx: Context): Promise<{ finish: Action[]; interrupted: string | null }> {
+  if (ctx.platform.name !== 'debian') return { finish: [], interrupted: null };
+  const audit = await ctx.host.run(['dpkg', '--audit'], { timeoutMs: 60_000, readOnly: true });
+  const audited = audit.stdout.trim();
+  const stepStopped = ctx.state.unfinished.includes('packages');
+  if (!audited && !stepStopped) return { finish: [], interrupted: null };
+  const finish: Action[] = [{ type: 'run', argv: ['dpkg', '--configure', '-a'], env: APT_ENV, timeoutMs: 15 * 60_000 }];
+  const check = await ctx.host.run(['apt-get', 'check'], { timeoutMs: 120_000, readOnly: true, env: APT_ENV });
+  // "dpkg was interrupted, you must manually run 'dpkg --configure -a'": that is what comes first anyway.
+  if (check.exitCode !== 0 && !/dpkg was interrupted/i.test(`${check.stdout}\n${check.stderr}`)) {
+    finish.push({ type: 'run', argv: ['apt-get', '-f', 'install', '-y', '--no-install-recommends'], env: APT_ENV, timeoutMs: 15 * 60_000 });
+  }
+  const interrupted = audited
+    ? `dpkg --audit: ${audited.split('\n').find((l) => l.trim()) ?? audited}`
+    : `the run state says an earlier run stopped in this step (${ctx.state.file ?? 'state.json'})`;
+  return { finish, interrupted };
+}
+
+/**
+ * OpenBSD: pkg_add registers what it could not finish as `partial-NAME` in /var/db/pkg
+ * (borked_package() in openbsd/src usr.sbin/pkg_add/OpenBSD/PackageInfo.pm), a name whose stem is
+ * not the package's, so the package still counts as missing and the next pkg_add installs it again.
+ * What is left is named for the admin; pkg_add itself needs nothing first. Its lock is a flock() on
+ * /var/db/pkg that a second pkg_add waits for ("Package database already locked... awaiting
+ * release...", lock_db() in the same file), so a held lock shows as a time-out of that wait.
+ */
+async function partialPackages(ctx: Context): Promise<string[]> {
+  if (ctx.platform.name !== 'openbsd') return [];
+  return ((await ctx.host.listDir('/var/db/pkg')) ?? []).filter((n) => n.startsWith('partial-'));
+}
+
+function lockFinding(holders: Awaited<ReturnType<typeof packageLockHolders>>): Finding {
+  const { cause, fix } = lockCause(holders);
+  return {
+    status: 'fail',
+    check: 'packages.lock',
+    summary: `the package database is locked by another program: ${holdersText(holders)}; nothing was installed`,
+    evidence: `lslocks: ${holders.map((h) => `${h.command} (pid ${h.pid}) holds ${h.path}`).join('; ')}`,
+    cause,
+    fix,
+  };
 }
 
 async function probePackages(ctx: Context): Promise<PackagesProbe> {
   const missing = await missingPackages(ctx);
-  const probe: PackagesProbe = { missing, staleLists: null, removals: null, blocker: null };
-  if (missing.length === 0) return probe;
+  const job = await unfinishedPackageJob(ctx);
+  const probe: PackagesProbe = { missing, staleLists: null, removals: null, blocker: null, ...job, partial: await partialPackages(ctx) };
+  if (missing.length === 0 && job.finish.length === 0) return probe;
   const { platform } = ctx;
+  // Another program's apt or dpkg holds the lock: say who, instead of apt's raw "Could not get lock".
+  const holders = await packageLockHolders(ctx);
+  if (holders.length) {
+    probe.blocker = lockFinding(holders);
+    return probe;
+  }
+  if (missing.length === 0) return probe;
   if (platform.name === 'openbsd' && !(await ctx.host.stat('/etc/installurl')) && ctx.host.kind !== 'recorder') {
     // installurl(5): the installer writes it when it installs from a mirror; pkg_add reads it.
     probe.blocker = {
@@ -111,15 +178,16 @@ export const packagesStep: Step<PackagesProbe> = {
   probe: probePackages,
   plan(ctx, probe) {
     const { missing } = probe;
-    if (missing.length === 0) return { actions: [], reason: 'all packages are installed' };
+    if (missing.length === 0 && probe.finish.length === 0) return { actions: [], reason: 'all packages are installed' };
     if (probe.blocker) return { actions: [], reason: `stopped: ${probe.blocker.summary}` };
+    if (missing.length === 0) return { actions: [...probe.finish] };
     const removals = probe.removals ?? [];
     const notAllowed = unallowed(ctx, removals);
     // Nobody to ask and not allowed by name: stop here; verify names what would go.
     if (notAllowed.length && !ctx.removals.ask) {
       return { actions: [], reason: `stopped: installing would remove ${notAllowed.join(', ')} (allow with --allow-remove)` };
     }
-    const actions: Action[] = [];
+    const actions: Action[] = [...probe.finish];
     const refresh = ctx.platform.packageLists?.refresh;
     if (probe.staleLists && refresh) actions.push({ type: 'run', argv: refresh.argv, ...(refresh.env ? { env: refresh.env } : {}), timeoutMs: 10 * 60_000 });
     const { argv, env } = ctx.platform.install(missing, removals.length ? 'allowed' : undefined);
@@ -129,8 +197,26 @@ export const packagesStep: Step<PackagesProbe> = {
   async verify(ctx) {
     const probe = await probePackages(ctx);
     const { missing } = probe;
-    if (missing.length === 0) return [{ status: 'pass', check: 'packages.installed', summary: `installed: ${wantedPackages(ctx).join(', ')}` }];
-    if (probe.blocker) return [probe.blocker];
+    const left: Finding[] = probe.partial.map((name) => ({
+      status: 'warn',
+      check: 'packages.partial',
+      summary: `an interrupted pkg_add left ${name} behind`,
+      evidence: `/var/db/pkg/${name}`,
+      fix: `Remove what it left: pkg_delete ${name} (the package itself is installed again by pkg_add).`,
+    }));
+    if (probe.blocker) return [probe.blocker, ...left];
+    if (probe.interrupted && probe.finish.length) {
+      return [
+        {
+          status: 'fail',
+          check: 'packages.interrupted',
+          summary: 'a package install stopped in the middle: dpkg has work to finish',
+          evidence: probe.interrupted,
+          fix: `Run \`mail-wizard repair\` (it runs ${probe.finish.map((a) => (a.type === 'run' ? a.argv.join(' ') : '')).join(', then ')}), or run that yourself.`,
+        },
+      ];
+    }
+    if (missing.length === 0) return [{ status: 'pass', check: 'packages.installed', summary: `installed: ${wantedPackages(ctx).join(', ')}` }, ...left];
     const notAllowed = unallowed(ctx, probe.removals ?? []);
     if (notAllowed.length) return [removalFinding(ctx, probe, notAllowed)];
     const { argv } = ctx.platform.install(missing);
@@ -143,6 +229,7 @@ export const packagesStep: Step<PackagesProbe> = {
         evidence: query.exitCode === 0 ? ctx.platform.packageQuery(missing[0]!).join(' ') : describeFailure(query),
         fix: `Install them: ${argv.join(' ')}`,
       },
+      ...left,
     ];
   },
 };

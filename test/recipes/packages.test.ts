@@ -128,4 +128,23 @@ describe('stale package lists and the package source', () => {
     await fs.writeFile(path.join(root, 'etc/installurl'), 'https://mirror.invalid/pub/OpenBSD\n');
     expect(packagesStep.plan(ctx, await packagesStep.probe(ctx)).actions.map((a) => a.type)).toEqual(['packages']);
   });
+
+  it('OpenBSD after an interrupted pkg_add: its partial- entry in /var/db/pkg is named with the pkg_delete that removes it; pkg_add runs again', async () => {
+    const ctx = ctxFor(openbsd);
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/installurl'), 'https://mirror.invalid/pub/OpenBSD\n');
+    await fs.mkdir(path.join(root, 'var/db/pkg/partial-dovecot-2.3.21.1'), { recursive: true });
+    await fs.mkdir(path.join(root, 'var/db/pkg/redis-7.2.4'), { recursive: true });
+    const findings = await packagesStep.verify(ctx);
+    expect(findings.filter((f) => f.check === 'packages.partial')).toEqual([
+      {
+        status: 'warn',
+        check: 'packages.partial',
+        summary: 'an interrupted pkg_add left partial-dovecot-2.3.21.1 behind',
+        evidence: '/var/db/pkg/partial-dovecot-2.3.21.1',
+        fix: 'Remove what it left: pkg_delete partial-dovecot-2.3.21.1 (the package itself is installed again by pkg_add).',
+      },
+    ]);
+    expect(packagesStep.plan(ctx, await packagesStep.probe(ctx)).actions.map((a) => a.type)).toEqual(['packages']);
+  });
 });
