@@ -10,7 +10,9 @@ import type { Cause, CauseEntry } from './types.js';
 const NO_SPACE = /no space left on device|ENOSPC|disk quota exceeded|EDQUOT|file system full|disk full/i;
 
 function firstPath(text: string): string {
-  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(text);
+  // The path on the line that reports the error, when it names one (a summary may name another).
+  const line = text.split('\n').find((l) => NO_SPACE.test(l) && /\//.test(l)) ?? text;
+  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(line);
   return m ? m[1]!.replace(/\/$/, '') || '/' : '/';
 }
 

@@ -11,7 +11,9 @@ import type { Cause, CauseEntry } from './types.js';
 const READ_ONLY = /read-only file system|EROFS/i;
 
 function firstPath(text: string): string {
-  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(text);
+  // The path on the line that reports the error, when it names one (a summary may name another).
+  const line = text.split('\n').find((l) => READ_ONLY.test(l) && /\//.test(l)) ?? text;
+  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(line);
   return m ? m[1]!.replace(/\/$/, '') || '/' : '/';
 }
 

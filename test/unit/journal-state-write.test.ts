@@ -35,9 +35,10 @@ interface Outcome {
  * Runs the fixture in `mode`; `prepare` (a shell script, $1 = the test dir) runs first in the same
  * mount namespace, `inspect` after it.
  */
-function run(dir: string, mode: string, prepare = '', inspect = ''): Outcome {
-  const script = `set -e\n${prepare}\nnode "$2" "$1" "$3" > "$1/out.json"\necho ---after---\n${inspect}`;
-  const args = prepare ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, RUN, mode] : ['sh', '-c', script, 'sh', dir, RUN, mode];
+function run(dir: string, mode: string, prepare = '', inspect = '', variant = ''): Outcome {
+  const script = `set -e\n${prepare}\nnode "$2" "$1" "$3" $4 > "$1/out.json"\necho ---after---\n${inspect}`;
+  const tail = ['sh', '-c', script, 'sh', dir, RUN, mode, variant];
+  const args = prepare ? ['unshare', '--mount', '--propagation', 'private', ...tail] : tail;
   const out = execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 120_000 });
   const parsed = JSON.parse(execFileSync('cat', [path.join(dir, 'out.json')], { encoding: 'utf8' })) as Omit<Outcome, 'after'>;
   return { ...parsed, after: out.slice(out.indexOf('---after---') + 12) };
@@ -87,6 +88,19 @@ describe.skipIf(problem !== null)('the run state cannot be written', () => {
     const again = run(dir, 'repair');
     expect(statuses(again.summary)).toEqual({ one: 'ok', two: 'changed' });
     expect(await fs.readFile(path.join(dir, 'etc/two.conf'), 'utf8')).toBe('two\n');
+  });
+
+  it('the disk fills during a step: the next command cannot be put on record, so it does not run, and the finding names the full disk', async () => {
+    const prepare = 'mount -t tmpfs -o size=64k tmpfs "$1/state"';
+    const r = run(dir, 'setup', prepare, '', 'fill');
+    expect(statuses(r.summary)).toEqual({ fill: 'failed' });
+    const f = r.failing.find((x) => x.check === 'fill.apply');
+    expect(f, JSON.stringify(r.failing)).toBeDefined();
+    expect(f!.summary).toBe(`Could not run touch ${dir}/marker`);
+    expect(f!.evidence).toMatch(new RegExp(`^not run: could not write ${dir}/state/state\\.json: ENOSPC`));
+    expect(f!.cause).toContain(`The file system mounted on ${dir}/state`);
+    expect(f!.cause).toContain('is full');
+    await expect(fs.stat(path.join(dir, 'marker'))).rejects.toThrow();
   });
 
   it('a read-only file system: named with its mount and how to make it writable', async () => {
