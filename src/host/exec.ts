@@ -105,6 +105,7 @@ export async function execArgv(argv: string[], options: RunOptions): Promise<Run
   let unrecorded: string | null = null;
   let recorded = false;
   const gate = recorder ? (child.stdio[3] as NodeJS.WritableStream | undefined) : undefined;
+  gate?.on('error', () => undefined); // the gate shell already gone (killed): nothing to say
   if (recorder && pgid !== undefined) {
     try {
       await recorder.commandStarted({ pgid, start: processStartTime(pgid), command: shortCommand(argv) });
@@ -115,7 +116,6 @@ export async function execArgv(argv: string[], options: RunOptions): Promise<Run
       killGroup(pgid, 'SIGKILL');
     }
   }
-  gate?.on('error', () => undefined); // the gate shell already gone (killed): nothing to say
   let result;
   try {
     result = await child;
