@@ -26,6 +26,7 @@ import { tempDir } from '../support/tmp.js';
 export const REPAIR_COVERS = [
   'packages.source',
   'packages.removals',
+  'packages.partial',
 ] as const;
 
 const conflictHere = hasProgram('/usr/bin/apt-get') && (await execArgv(['dpkg-query', '--show', '--showformat=${db:Status-Status}', 'opensmtpd'], { timeoutMs: 20_000 })).stdout === 'installed';

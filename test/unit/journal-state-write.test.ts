@@ -14,6 +14,9 @@ import type { RunSummary } from '../../src/engine/events.js';
 import type { Finding } from '../../src/engine/types.js';
 import { tempDir } from '../support/tmp.js';
 
+/** The check this file breaks for real and repairs (test/unit/check-table.test.ts requires every check id in some such list). */
+export const REPAIR_COVERS = ['<step>.state'] as const;
+
 const RUN = fileURLToPath(new URL('../../dist/test/unit/fixtures/state-write-run.js', import.meta.url));
 
 function canUnshare(): string | null {
