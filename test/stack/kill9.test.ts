@@ -12,8 +12,9 @@
  *
  * Which points: by default every action (the issue's "N of N"); MW_KILL9_POINTS=important the ones
  * that matter most (importantPoints below: a quick look), or a list "3,7,12".
- * MW_KILL9_JOBS test hosts run at a time (default 2: measured on a 2-core box shared with other
- * work, all 46 points took 1587 s with two at a time against a projected ~2200 s one at a time;
+ * MW_KILL9_JOBS test hosts run at a time (default 2: on the 2-core box, shared with other work,
+ * all 46 points took 1587 s with two at a time (load average 13-17) and 1647 s with one (load
+ * 9-12); the load, not the jobs, decided most of it, and two were no slower even under more load:
  * each point waits on daemons starting and on the network more than on the CPU).
  */
 import { writeFileSync } from 'node:fs';
