@@ -57,6 +57,8 @@ async function configFiles(ctx: Context, daemon: Daemon): Promise<string[]> {
  * counted; the check is for configurations changed long after the daemon started.
  */
 const CLOCK_SLACK_MS = 3000;
+/** The longest a start or restart command takes (its daemon starts before the command returns). */
+const RESTART_MAX_MS = 120_000;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -108,7 +110,13 @@ export async function daemonAge(ctx: Context, daemon: Daemon): Promise<DaemonAge
     if (ms !== undefined && (!newest || ms > newest.ms)) newest = { path, ms };
   }
   const startedAt = new Date(started).toISOString();
-  if (newest && newest.ms > started + CLOCK_SLACK_MS) {
+  // Started by mail-wizard's own restart (ps's time within the slack of it): that restart's end is
+  // known to the millisecond, so a file changed a moment after it counts (a hand edit right after a
+  // repair), and one written before it does not.
+  const restart = ctx.state.startedAt(ctx.platform.services[daemon]);
+  const sameStart = restart !== undefined && started <= restart + CLOCK_SLACK_MS && started >= restart - RESTART_MAX_MS;
+  const changedAfter = sameStart ? restart : started + CLOCK_SLACK_MS;
+  if (newest && newest.ms > changedAfter) {
     return { stale: true, evidence: `started ${startedAt}; ${newest.path} changed ${new Date(newest.ms).toISOString()}` };
   }
   return { stale: false, evidence: `started ${startedAt}, after its files changed` };

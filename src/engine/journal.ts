@@ -44,6 +44,8 @@ interface StateData {
   pending: Record<string, string>;
   writing: string[];
   commands: CommandGroup[];
+  /** When a run's own start or restart of each service returned (ms since the epoch). */
+  started: Record<string, number>;
 }
 
 /** The run state could not be written (a full or read-only file system, a permission): nothing after it may run. */
@@ -77,7 +79,7 @@ export function pathsWritten(action: Action): string[] {
   }
 }
 
-const empty = (): StateData => ({ version: VERSION, unfinished: [], changed: [], written: {}, pending: {}, writing: [], commands: [] });
+const empty = (): StateData => ({ version: VERSION, unfinished: [], changed: [], written: {}, pending: {}, writing: [], commands: [], started: {} });
 
 export class RunState {
   private saved: string;
@@ -130,6 +132,11 @@ export class RunState {
     if (this.data.commands.length !== before) await this.save();
   }
 
+  /** When this service's last start or restart by mail-wizard returned, if one is on record. */
+  startedAt(service: string): number | undefined {
+    return this.data.started[service];
+  }
+
   origin(path: string, content: string): FileOrigin {
     const hash = contentHash(content);
     if (hash === this.data.written[path] || hash === this.data.pending[path]) return 'ours';
@@ -167,8 +174,16 @@ export class RunState {
     await this.save();
   }
 
-  /** After a file write: what is on disk now is what we wrote. */
+  /**
+   * After an action: a file written is what we wrote; a service started is on record with the time,
+   * which tells the daemon-age check more exactly than ps's whole seconds (recipes/lib/daemon-age.ts).
+   */
   async wrote(action: Action): Promise<void> {
+    if (action.type === 'service' && (action.op === 'start' || action.op === 'restart')) {
+      this.data.started[action.name] = Date.now();
+      await this.save();
+      return;
+    }
     if (action.type !== 'writeFile') return;
     this.data.written[action.path] = contentHash(action.content);
     delete this.data.pending[action.path];
@@ -243,6 +258,7 @@ function parse(text: string | null): StateData {
               Boolean(g) && Number.isSafeInteger(g.pgid) && g.pgid > 1 && typeof g.start === 'string' && g.start !== '' && typeof g.command === 'string',
           )
         : [],
+      started: Object.fromEntries(Object.entries(raw.started && typeof raw.started === 'object' ? raw.started : {}).filter((e): e is [string, number] => Number.isFinite(e[1]))),
     };
   } catch {
     // A state we cannot read is treated as none: every step is verified anyway, and a file we
