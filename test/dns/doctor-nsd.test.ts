@@ -237,6 +237,15 @@ describeWithNsd('DNS doctor against NSD', () => {
     expect(failing(r)).toEqual([]);
   });
 
+  it('CAA with another ACME directory: not held against Let\'s Encrypt\'s name, and the directory is named', async () => {
+    const answers = sc('extras').answers;
+    const r = await check({ ...answers, tls: { mode: 'acme', directory: 'https://acme.other-ca.example/directory' } });
+    expect(status(r, 'caa')).toBe('pass');
+    expect(text(r, 'caa')).toContain('the CA at https://acme.other-ca.example/directory');
+    const staging = await check({ ...answers, tls: { mode: 'acme', directory: 'https://acme-staging-v02.api.letsencrypt.org/directory' } });
+    expect(status(staging, 'caa')).toBe('warn');
+  });
+
   it('NODATA and NXDOMAIN are told apart in what is reported', async () => {
     const r = await check(sc('dmarcmissing').answers);
     expect(text(r, 'dmarc')).toContain('the name does not exist (NXDOMAIN)');

@@ -1,6 +1,7 @@
 /**
  * The CAA check (warn-level): CAA records, when there are any, let the certificate's CA issue.
  */
+import { acmeDirectory } from '../../answers/schema.js';
 import { recordsOf } from '../client.js';
 import { normalizeName } from '../records.js';
 import { finding, answered, seen, couldNotCheck } from './shared.js';
@@ -17,6 +18,15 @@ export const checkCaa: CheckFn = async (input) => {
     const caa = recordsOf(r, 'CAA');
     if (caa.length > 0) {
       const issuers = caa.filter((c) => c.tag.toLowerCase() === 'issue').map((c) => c.value.split(';')[0]?.trim().toLowerCase() ?? '');
+      const directory = acmeDirectory(input.answers.tls);
+      // Let's Encrypt (production and staging) is "letsencrypt.org" (letsencrypt.org/docs/caa); another
+      // CA's CAA name is its own to document: not guessed here.
+      const letsEncrypt = /(^|\.)api\.letsencrypt\.org$/.test(new URL(directory).hostname);
+      if (input.answers.tls.mode === 'acme' && !letsEncrypt && issuers.length > 0) {
+        return [
+          finding('caa', 'pass', `CAA at ${name} allows ${issuers.join(', ')}: one of these must be the CAA name of the CA at ${directory} (its documentation gives it)`, { evidence: seen(r) }),
+        ];
+      }
       if (input.answers.tls.mode === 'acme' && issuers.length > 0 && !issuers.includes('letsencrypt.org')) {
         return [
           finding('caa', 'warn', `CAA at ${name} allows only ${issuers.join(', ')}; the certificate for ${host} comes from Let's Encrypt (acme)`, {
