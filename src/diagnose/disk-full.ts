@@ -2,30 +2,15 @@
  * The disk (or its inode table) is full: writes fail with ENOSPC ("No space left on device", which
  * is also what a file system out of inodes says) or EDQUOT. df tells which of the two, and where.
  */
-import * as path from 'node:path';
 import type { Context } from '../engine/types.js';
-import { diskUse } from './probes.js';
+import { diskUseOfError } from './probes.js';
 import type { Cause, CauseEntry } from './types.js';
 
 const NO_SPACE = /no space left on device|ENOSPC|disk quota exceeded|EDQUOT|file system full|disk full/i;
 
-function firstPath(text: string): string {
-  // The path on the line that reports the error, when it names one (a summary may name another).
-  const line = text.split('\n').find((l) => NO_SPACE.test(l) && /\//.test(l)) ?? text;
-  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(line);
-  return m ? m[1]!.replace(/\/$/, '') || '/' : '/';
-}
 
 export async function diskFull(ctx: Context, text: string): Promise<Cause | null> {
-  // The file that could not be written may not exist: df the nearest directory that answers.
-  const target = path.posix.dirname(firstPath(text));
-  let dir = target;
-  let use = null;
-  for (;;) {
-    use = await diskUse(ctx, dir);
-    if (use || dir === '/') break;
-    dir = path.posix.dirname(dir);
-  }
+  const { target, use } = await diskUseOfError(ctx, text, NO_SPACE);
   const inodes = use?.inodesUsed !== undefined && use.inodesUsed >= 99;
   const blocks = use?.blocksUsed !== undefined && use.blocksUsed >= 99;
   const where = use ? `the file system mounted on ${use.mount} (which holds ${target})` : `the file system that holds ${target}`;

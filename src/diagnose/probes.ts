@@ -4,6 +4,7 @@
  * DNS step's do.
  */
 import net from 'node:net';
+import { posix } from 'node:path';
 import type { Context } from '../engine/types.js';
 import { query, type DnsServer } from '../dns/client.js';
 import { parseResolvConf } from '../dns/discovery.js';
@@ -152,4 +153,25 @@ export function parseDf(text: string, percentNames: string[]): { mount: string; 
   const a = value(avail);
   if (a !== undefined && !Number.isNaN(a)) out.avail = a;
   return out;
+}
+
+/** The path on the line of `text` that reports the error (matched by `error`), else "/". A summary may name another. */
+export function pathInError(text: string, error: RegExp): string {
+  const line = text.split('\n').find((l) => error.test(l) && /\//.test(l)) ?? text;
+  const m = /(\/(?:[\w.@+-]+\/?)+)/.exec(line);
+  return m ? m[1]!.replace(/\/$/, '') || '/' : '/';
+}
+
+/**
+ * df of the directory that holds the path named in `text`: the file that could not be written may
+ * not exist, so the nearest directory that answers. `target` is the directory the error was about.
+ */
+export async function diskUseOfError(ctx: Context, text: string, error: RegExp): Promise<{ target: string; use: DiskUse | null }> {
+  const target = posix.dirname(pathInError(text, error));
+  let dir = target;
+  for (;;) {
+    const use = await diskUse(ctx, dir);
+    if (use || dir === '/') return { target, use };
+    dir = posix.dirname(dir);
+  }
 }
