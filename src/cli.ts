@@ -60,6 +60,18 @@ function version(): string {
   return pkg.version;
 }
 
+/** The commands (src/app.ts), imported once a command is to run: --help and --version never load them. */
+let app: typeof import('./app.js') | undefined;
+async function loadApp(): Promise<typeof import('./app.js')> {
+  app ??= await import('./app.js');
+  return app;
+}
+
+/** Bad input, thrown by cli.ts itself or by a command (in the release, the app part's own copy of the class). */
+function isInputError(err: unknown): err is InputError {
+  return err instanceof InputError || (app !== undefined && err instanceof app.InputError);
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -135,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'sh' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not text, sh or json`]);
       const mode = command === 'plan' || values['dry-run'] ? 'dry-run' : command;
-      const { runCommand } = await import('./commands/run.js');
+      const { runCommand } = await (await loadApp()).loadRun();
       return runCommand({ ...common, mode, format }, io);
     }
     case 'check': {
@@ -145,42 +157,42 @@ async function main(argv: string[]): Promise<number> {
         if (wait !== undefined && !(Number.isInteger(wait) && wait > 0 && wait <= 86_400)) {
           throw new InputError([`--wait: ${JSON.stringify(values.wait)} is not a number of seconds (1 to 86400)`]);
         }
-        const { checkDnsFromCli } = await import('./commands/dns-cli.js');
+        const { checkDnsFromCli } = await (await loadApp()).loadDnsCli();
         return checkDnsFromCli(common, io, wait);
       }
       if (rest[0] === 'delivery') {
-        const { checkDeliveryCommand } = await import('./commands/check-delivery.js');
+        const { checkDeliveryCommand } = await (await loadApp()).loadCheckDelivery();
         return checkDeliveryCommand({ ...common, ...delivery }, io);
       }
       if (rest[0] !== undefined) throw new InputError([`check: unknown area ${JSON.stringify(rest[0])} (try: mail-wizard check, mail-wizard check dns, mail-wizard check delivery)`]);
-      const { checkCommand } = await import('./commands/check.js');
+      const { checkCommand } = await (await loadApp()).loadCheck();
       return checkCommand({ ...common, sendTest: values['send-test'] }, io);
     }
     case 'records': {
       extra(0);
       const format = values.format ?? 'zone';
       if (format !== 'zone' && format !== 'table' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not zone, table or json`]);
-      const { recordsFromCli } = await import('./commands/dns-cli.js');
+      const { recordsFromCli } = await (await loadApp()).loadDnsCli();
       return recordsFromCli(common, format, io);
     }
     case 'user': {
-      const { userCommand } = await import('./commands/user.js');
+      const { userCommand } = await (await loadApp()).loadUser();
       return userCommand(rest, { ...common, purgeMail: values['purge-mail'], passwordStdin: values['password-stdin'] }, io);
     }
     case 'alias': {
-      const { aliasCommand } = await import('./commands/alias.js');
+      const { aliasCommand } = await (await loadApp()).loadAlias();
       return aliasCommand(rest, common, io);
     }
     case 'watch': {
       extra(1);
-      const { watchEnable, watchDisable, watchRun } = await import('./commands/watch.js');
+      const { watchEnable, watchDisable, watchRun } = await (await loadApp()).loadWatch();
       if (rest[0] === 'enable') return watchEnable(common, io);
       if (rest[0] === 'disable') return watchDisable(common, io);
       if (rest[0] === 'run') return watchRun(common, io);
       throw new InputError([rest[0] === undefined ? 'watch: enable, disable or run? (mail-wizard watch run)' : `watch: ${JSON.stringify(rest[0])} is not enable, disable or run`]);
     }
     case 'dkim': {
-      const { dkimRotate, dkimRetire } = await import('./commands/dkim.js');
+      const { dkimRotate, dkimRetire } = await (await loadApp()).loadDkim();
       if (rest[0] === 'rotate') {
         extra(1);
         const wait = values.wait === undefined ? undefined : Number(values.wait);
@@ -219,7 +231,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof InputError) {
+    if (isInputError(err)) {
       for (const line of err.lines) process.stderr.write(`mail-wizard: ${line}\n`);
       process.exitCode = 2;
       return;

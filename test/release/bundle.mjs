@@ -69,8 +69,13 @@ const lazyBuiltins = {
 // modules of their own and carried compressed, as a string; the first `import()` of one
 // decompresses and runs it. Nothing in them is compiled before that.
 // Each is self-contained: it shares no module with the rest (the TUI imports only types from
-// outside src/ui/ink), so one copy of each package is ever evaluated.
+// outside src/ui/ink), so one copy of each package is ever evaluated. The one exception is
+// InputError, which cli.ts and the app part each have: cli.ts recognises both copies.
 const EMBEDDED = [
+  // The commands and all they use (src/app.ts), which cli.ts imports once it has a command to run:
+  // --help and --version compile only cli.ts. The other parts are embedded inside this one
+  // (nested), and each command inside stays behind its own lazy wrapper.
+  { name: 'app', nested: true, match: (p, importer) => p === './app.js' && importer.endsWith(path.join('src', 'cli.ts')), entry: { entryPoints: [path.join(REPO, 'src/app.ts')] } },
   // The TUI: Ink, React, its reconciler and Yoga. run.ts imports it when a terminal draws.
   { name: 'ink-ui', match: (p, importer) => p === '../ui/ink/index.js' && importer.endsWith(path.join('src', 'commands', 'run.ts')), entry: { entryPoints: [path.join(REPO, 'src/ui/ink/index.tsx')] } },
   // node-forge: making keys and certificates (setup), not a plan or a DNS check.
@@ -91,8 +96,12 @@ const AsyncFunction = (async () => {}).constructor;
  * function (top-level await, as Yoga's and Ink's modules use, keeps working) that returns its exports.
  * A function, not a data: URL module: importing one loads Node's fetch machinery and parses the
  * whole URL, which costs more than the code.
+ * `hoist`, for a part inside a nested part: where its compressed code goes instead of inline. The
+ * nested part's loader carries it, so that it is not compressed twice and the nested part's own
+ * code, decompressed and compiled on its first import, does not carry it as a string.
  */
-async function embeddedModule(part) {
+async function embeddedModule(part, hoist) {
+  const inner = {};
   const built = await esbuild.build({
     ...part.entry,
     absWorkingDir: REPO,
@@ -103,13 +112,14 @@ async function embeddedModule(part) {
     format: 'esm',
     target: 'node20',
     // No import statement may remain: Node's modules come through the `require` it is given.
-    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '"file:///mail-wizard.mjs"' },
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '"file:///mail-wizard.mjs"', MAIL_WIZARD_VERSION: JSON.stringify(version) },
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'inline',
     // Loads of the TUI that cost more than its first frame needs (tui-patches.mjs): string-width's
     // emoji set (~11 ms of CPU) and ICU's grapheme rules (~8 ms) when needed, Yoga's wasm decoded natively.
-    plugins: [noDevtools, simpleGraphemes, yogaWasmBytes, lazyBuiltins],
+    // A nested part embeds the other parts, whose code its loader hands it (`inner`).
+    plugins: [noDevtools, simpleGraphemes, yogaWasmBytes, ...(part.nested ? [embeddedPlugin(inner)] : []), lazyBuiltins],
     metafile: true,
     logLevel: 'warning',
   });
@@ -121,24 +131,36 @@ async function embeddedModule(part) {
     const [local, name = local] = spec.trim().split(/\s+as\s+/);
     return `${JSON.stringify(name)}:${local}`;
   });
-  const body = `${esm.slice(0, tail.index)}return{${fields.join(',')}};`;
-  new AsyncFunction('require', 'fetch', body); // a syntax error here, at build time, not on a server
+  // The sourceURL names the part's code for V8 (stack traces, coverage: lazy-bundle.test.ts).
+  const body = `${esm.slice(0, tail.index)}return{${fields.join(',')}};\n//# sourceURL=embedded:${part.name}`;
+  new AsyncFunction('require', '__mailWizardRequire', '__mailWizardPacked', 'fetch', body); // a syntax error here, at build time, not on a server
   const packed = zlib.brotliCompressSync(Buffer.from(body), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+  const base64 = (p) => `Buffer.from(${JSON.stringify(p.toString('base64'))}, 'base64')`;
+  let source;
+  if (hoist) {
+    hoist[part.name] = packed;
+    source = `__mailWizardPacked[${JSON.stringify(part.name)}]()`;
+  } else {
+    source = base64(packed);
+  }
   const [output] = Object.values(built.metafile.outputs);
   const lines = [
     "import { brotliDecompressSync } from 'node:zlib';",
-    `const body = brotliDecompressSync(Buffer.from(${JSON.stringify(packed.toString('base64'))}, 'base64')).toString('utf8');`,
+    `const body = brotliDecompressSync(${source}).toString('utf8');`,
+    // The compressed code of the parts inside this one, decoded when one is first imported.
+    `const packed = {${Object.entries(inner).map(([name, p]) => `${JSON.stringify(name)}: () => ${base64(p)}`).join(', ')}};`,
     'const AsyncFunction = (async () => {}).constructor;',
     // __mailWizardRequire: the bundle's own require (its banner). `fetch` is hidden: none of the
     // parts fetches anything, but Yoga fetches its own wasm from a data: URL when it can, which
     // loads Node's whole fetch implementation; without it, Yoga decodes the same bytes itself.
-    'const m = await new AsyncFunction("require", "fetch", body)(__mailWizardRequire, undefined);',
+    'const m = await new AsyncFunction("require", "__mailWizardRequire", "__mailWizardPacked", "fetch", body)(__mailWizardRequire, __mailWizardRequire, packed, undefined);',
     ...output.exports.map((e) => (e === 'default' ? 'export default m.default;' : `export const ${e} = m.${e};`)),
   ];
   return { contents: lines.join('\n'), bytes: body.length, packed: packed.length };
 }
 
-const embedded = {
+/** The embedded parts of one build; `hoist`: see embeddedModule. */
+const embeddedPlugin = (hoist) => ({
   name: 'embedded',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
@@ -147,12 +169,12 @@ const embedded = {
       return part ? { path: part.name, namespace: 'embedded' } : undefined;
     });
     build.onLoad({ filter: /.*/, namespace: 'embedded' }, async (args) => {
-      const { contents, bytes, packed } = await embeddedModule(EMBEDDED.find((e) => e.name === args.path));
+      const { contents, bytes, packed } = await embeddedModule(EMBEDDED.find((e) => e.name === args.path), hoist);
       sizes.push(`${args.path} ${(bytes / 1024).toFixed(0)} KiB (${(packed / 1024).toFixed(0)} KiB compressed)`);
       return { contents, loader: 'js', resolveDir: REPO };
     });
   },
-};
+});
 const sizes = [];
 
 const result = await esbuild.build({
@@ -171,7 +193,7 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'eof',
-  plugins: [noDevtools, embedded, lazyBuiltins],
+  plugins: [noDevtools, embeddedPlugin(), lazyBuiltins],
   logLevel: 'warning',
   metafile: true,
 });

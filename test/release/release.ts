@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,22 +37,45 @@ export function freshRelease(): string {
 }
 
 /**
+ * The code of the bundle and of each embedded part in it (test/release/bundle.mjs), by the URL V8
+ * gives it: the bundle's file URL, and `embedded:<name>` (the part's sourceURL) for a part,
+ * decompressed as the bundle would, parts inside parts included.
+ */
+function bundleScripts(bundle: string): Map<string, string> {
+  const scripts = new Map([[`file://${fs.realpathSync(bundle)}`, fs.readFileSync(bundle, 'utf8')]]);
+  const visit = (code: string): void => {
+    for (const [, packed] of code.matchAll(/Buffer\.from\("([A-Za-z0-9+/=]+)","base64"\)/g)) {
+      const body = zlib.brotliDecompressSync(Buffer.from(packed!, 'base64')).toString('utf8');
+      const name = /\/\/# sourceURL=(embedded:[\w-]+)$/.exec(body)?.[1];
+      if (!name) throw new Error('an embedded part without its sourceURL: update release.ts with bundle.mjs');
+      scripts.set(name, body);
+      visit(body);
+    }
+  };
+  visit(scripts.values().next().value!);
+  return scripts;
+}
+
+/**
  * The bundle's modules that were evaluated in a run made with NODE_V8_COVERAGE=coverageDir.
  * esbuild wraps each lazily evaluated module in an init function named after the module's path
- * ("node_modules/…", "src/…", "embedded:ink-ui"); V8's coverage counts the calls of each.
+ * ("node_modules/…", "src/…", "embedded:ink-ui"), in the bundle and inside each embedded part;
+ * V8's coverage counts the calls of each, per script.
  */
 export function evaluatedModules(coverageDir: string, bundle: string): Set<string> {
-  const source = fs.readFileSync(bundle, 'utf8');
-  const wrappers = new Set([...source.matchAll(/"([^"\s]+)"\((?:exports(?:,module)?)?\)\{/g)].map((m) => m[1]!));
-  const url = `file://${fs.realpathSync(bundle)}`;
+  const wrappers = new Map<string, Set<string>>();
+  for (const [url, code] of bundleScripts(bundle)) {
+    wrappers.set(url, new Set([...code.matchAll(/"([^"\s]+)"\((?:exports(?:,module)?)?\)\{/g)].map((m) => m[1]!)));
+  }
   const ran = new Set<string>();
   for (const name of fs.readdirSync(coverageDir)) {
     const { result } = JSON.parse(fs.readFileSync(path.join(coverageDir, name), 'utf8')) as {
       result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
     };
     for (const script of result) {
-      if (script.url !== url) continue;
-      for (const fn of script.functions) if (wrappers.has(fn.functionName) && (fn.ranges[0]?.count ?? 0) > 0) ran.add(fn.functionName);
+      const names = wrappers.get(script.url);
+      if (!names) continue;
+      for (const fn of script.functions) if (names.has(fn.functionName) && (fn.ranges[0]?.count ?? 0) > 0) ran.add(fn.functionName);
     }
   }
   return ran;
