@@ -147,8 +147,9 @@ async function embeddedModule(part, hoist) {
   const lines = [
     "import { brotliDecompressSync } from 'node:zlib';",
     `const body = brotliDecompressSync(${source}).toString('utf8');`,
-    // The compressed code of the parts inside this one, decoded when one is first imported.
-    `const packed = {${Object.entries(inner).map(([name, p]) => `${JSON.stringify(name)}: () => ${base64(p)}`).join(', ')}};`,
+    // The compressed code of the parts inside this one, decoded when one is first imported (in the
+    // order of their names: esbuild loads them in parallel, and the release is the same every time).
+    `const packed = {${Object.entries(inner).sort(([a], [b]) => a.localeCompare(b)).map(([name, p]) => `${JSON.stringify(name)}: () => ${base64(p)}`).join(', ')}};`,
     'const AsyncFunction = (async () => {}).constructor;',
     // __mailWizardRequire: the bundle's own require (its banner). `fetch` is hidden: none of the
     // parts fetches anything, but Yoga fetches its own wasm from a data: URL when it can, which

@@ -69,6 +69,7 @@ describe('the release file, alone in an empty folder', () => {
     expect(check.exitCode, check.stderr).toBe(0);
   });
 
+  // The platform is checked inside the commands' embedded part, whose InputError cli.ts recognises.
   it('bad input: one line naming the value, exit 2', async () => {
     const r = await run(['plan', '--demo', '--platform', 'plan9']);
     expect([r.exitCode, r.stderr]).toEqual([2, 'mail-wizard: --platform: "plan9" is not a platform (openbsd or debian)']);
