@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEPS } from '../../recipes/index.js';
 import { tempDir } from '../support/tmp.js';
 import { maskScreen, Tmux, tmuxAvailable } from '../tui/tmux.js';
-import { evaluatedModules, freshRelease } from './release.js';
+import { bundleScripts, evaluatedModules, freshRelease, moduleWrappers } from './release.js';
 
 const TUI = 'embedded:ink-ui';
 const LAZY = [TUI, 'embedded:enquirer', 'embedded:node-forge', 'embedded:execa'];
@@ -64,6 +64,14 @@ describe('the release evaluates only what a command uses', () => {
       }
     }, TIMEOUT);
   }
+
+  it('the bundle\'s own code is cli.ts and the loaders: every command\'s module is inside the app part', () => {
+    const scripts = bundleScripts(wizard);
+    const [own] = scripts.values();
+    expect([...moduleWrappers(own!)].filter((m) => !m.startsWith('builtin:'))).toEqual(['embedded:app']);
+    const app = moduleWrappers(scripts.get('embedded:app')!);
+    for (const command of ['run', 'dns-cli', 'check', 'check-delivery', 'user', 'alias', 'watch', 'dkim']) expect(app).toContain(`src/commands/${command}.ts`);
+  });
 
   it('(--help evaluates none of its own modules behind a wrapper (not the app part), and of Node only fs and util)', async () => {
     const coverage = await coverageDir();

@@ -41,7 +41,7 @@ export function freshRelease(): string {
  * gives it: the bundle's file URL, and `embedded:<name>` (the part's sourceURL) for a part,
  * decompressed as the bundle would, parts inside parts included.
  */
-function bundleScripts(bundle: string): Map<string, string> {
+export function bundleScripts(bundle: string): Map<string, string> {
   const scripts = new Map([[`file://${fs.realpathSync(bundle)}`, fs.readFileSync(bundle, 'utf8')]]);
   const visit = (code: string): void => {
     for (const [, packed] of code.matchAll(/Buffer\.from\("([A-Za-z0-9+/=]+)","base64"\)/g)) {
@@ -56,6 +56,11 @@ function bundleScripts(bundle: string): Map<string, string> {
   return scripts;
 }
 
+/** The names of the module wrappers in one script's code (see evaluatedModules). */
+export function moduleWrappers(code: string): Set<string> {
+  return new Set([...code.matchAll(/"([^"\s]+)"\((?:exports(?:,module)?)?\)\{/g)].map((m) => m[1]!));
+}
+
 /**
  * The bundle's modules that were evaluated in a run made with NODE_V8_COVERAGE=coverageDir.
  * esbuild wraps each lazily evaluated module in an init function named after the module's path
@@ -65,7 +70,7 @@ function bundleScripts(bundle: string): Map<string, string> {
 export function evaluatedModules(coverageDir: string, bundle: string): Set<string> {
   const wrappers = new Map<string, Set<string>>();
   for (const [url, code] of bundleScripts(bundle)) {
-    wrappers.set(url, new Set([...code.matchAll(/"([^"\s]+)"\((?:exports(?:,module)?)?\)\{/g)].map((m) => m[1]!)));
+    wrappers.set(url, moduleWrappers(code));
   }
   const ran = new Set<string>();
   for (const name of fs.readdirSync(coverageDir)) {
