@@ -5,7 +5,7 @@
  */
 import enquirer from 'enquirer';
 import { FIELDS, type Answers, type FieldSpec } from './schema.js';
-import { checkConfigEmail, checkConfigPath, checkDomainName, checkIPv4, checkIPv6, checkSelector, checkRelayHost, checkUnixUser, validateAnswers } from './validate.js';
+import { checkConfigEmail, checkConfigPath, checkDomainName, checkIPv4, checkIPv6, checkMtaSts, checkSelector, checkRelayHost, checkUnixUser, validateAnswers } from './validate.js';
 
 type Draft = Partial<Record<keyof Answers, string>>;
 
@@ -23,6 +23,8 @@ function suggestion(field: FieldSpec, draft: Draft): string {
       return draft.domain ? `postmaster@${draft.domain}` : '';
     case 'tls':
       return 'acme';
+    case 'mtaSts':
+      return 'testing';
     default:
       return '';
   }
@@ -63,6 +65,8 @@ function validateField(key: keyof Answers, value: string, draft: Draft): true | 
       return ['none', 'quarantine', 'reject'].includes(v) ? true : 'none, quarantine or reject';
     case 'dmarcReports':
       return problem(checkConfigEmail(v));
+    case 'mtaSts':
+      return problem(checkMtaSts(v, draft.tls ?? ''));
     case 'aliases':
       return true; // kept by `mail-wizard alias`, never asked
     case 'tls': {

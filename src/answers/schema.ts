@@ -5,6 +5,10 @@
 
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 
+/** MTA-STS (RFC 8461): off; testing (senders report, still deliver); enforce (senders refuse mail without valid TLS). */
+export type MtaStsMode = 'off' | 'testing' | 'enforce';
+export const MTA_STS_MODES: readonly MtaStsMode[] = ['off', 'testing', 'enforce'];
+
 /** Let's Encrypt's production ACME directory: where `acme` gets its certificate unless told otherwise. */
 export const LETSENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 /** Let's Encrypt's staging directory (untrusted certificates, generous rate limits): for a first try. */
@@ -41,6 +45,11 @@ export interface Answers {
   /** Where aggregate DMARC reports go (rua=mailto:...), when wanted. */
   dmarcReports?: string;
   tls: TlsChoice;
+  /**
+   * MTA-STS mode; absent means `testing`. On (testing or enforce), a web server serves the policy at
+   * mta-sts.<domain> and the mail client autoconfig file at autoconfig.<domain>.
+   */
+  mtaSts?: MtaStsMode;
   /**
    * Extra addresses at the domain: alias name → its targets (local users, other aliases, or
    * addresses elsewhere). Kept by `mail-wizard alias add/remove`; postmaster, abuse, hostmaster
@@ -103,6 +112,12 @@ export const FIELDS: readonly FieldSpec[] = [
     key: 'tls',
     question: 'TLS certificate (acme, self-signed, existing)',
     why: 'acme: a free trusted certificate (port 80 must be open); self-signed: tests.',
+  },
+  {
+    key: 'mtaSts',
+    question: 'MTA-STS (off, testing, enforce)',
+    why: 'Tells senders to use TLS to reach you; a web server serves it at mta-sts.<domain>. testing: reports only.',
+    optional: true,
   },
 ];
 

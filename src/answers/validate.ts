@@ -4,7 +4,7 @@
  * the CLI prints and the interview shows while typing.
  */
 import { isIPv6 } from 'node:net';
-import { FIELDS, FILE_ONLY_FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type TlsChoice } from './schema.js';
+import { FIELDS, FILE_ONLY_FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type MtaStsMode, type TlsChoice, MTA_STS_MODES } from './schema.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SELECTOR_LABEL = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
@@ -237,6 +237,13 @@ export function checkRelayHost(value: string): string | null {
   return checkDomainName(host);
 }
 
+/** An MTA-STS mode; enforce only with a certificate senders trust (with self-signed they would refuse all mail). */
+export function checkMtaSts(v: string, tlsMode: string): string | null {
+  if (!(MTA_STS_MODES as readonly string[]).includes(v)) return 'is not an MTA-STS mode (off, testing or enforce)';
+  if (v === 'enforce' && tlsMode === 'self-signed') return 'needs a certificate that senders trust (tls acme or existing): with self-signed, enforcing senders would refuse all mail';
+  return null;
+}
+
 export type ValidationResult = { ok: true; answers: Answers } | { ok: false; errors: string[] };
 
 // aliases is a field of the file, kept by `mail-wizard alias`; the interview does not ask for it,
@@ -326,6 +333,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   const tls = parseTls(input.tls, errors);
   const aliases = parseAliases(input.aliases, users ?? [], domain, errors);
   const relayHost = check('relayHost', str('relayHost', true), checkRelayHost);
+  const mtaSts = check('mtaSts', str('mtaSts', true), (v) => checkMtaSts(v, tls?.mode ?? '')) as MtaStsMode | undefined;
   const dkimPublished = parseSelectors(input.dkimPublished, dkimSelector, errors);
 
   if (errors.length > 0 || !domain || !hostname || !ipv4 || !users || !postmaster || !dkimSelector || !dmarcPolicy || !tls) {
@@ -336,6 +344,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
   if (dmarcReports) answers.dmarcReports = dmarcReports;
   if (aliases && Object.keys(aliases).length > 0) answers.aliases = aliases;
   if (relayHost) answers.relayHost = relayHost;
+  if (mtaSts) answers.mtaSts = mtaSts;
   if (dkimPublished) answers.dkimPublished = dkimPublished;
   return { ok: true, answers };
 }

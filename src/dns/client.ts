@@ -30,6 +30,8 @@ export interface QueryOptions {
   edns?: boolean;
   /** Ask over TCP from the start. */
   tcp?: boolean;
+  /** DO bit (RFC 3225): the server adds RRSIGs to a signed zone's answers. Needs EDNS. */
+  dnssecOk?: boolean;
   /** Ends the query early; the result is then a timeout. */
   signal?: AbortSignal;
 }
@@ -151,6 +153,7 @@ export async function query(
       timeoutMs: opts.timeoutMs ?? 2000,
       attempts: 1 + Math.max(0, opts.retries ?? 2),
       rd: opts.recursionDesired ?? false,
+      dnssecOk: opts.dnssecOk ?? false,
       signal: opts.signal,
     };
     let edns = opts.edns ?? true;
@@ -181,6 +184,7 @@ interface Question {
   timeoutMs: number;
   attempts: number;
   rd: boolean;
+  dnssecOk: boolean;
   signal: AbortSignal | undefined;
 }
 
@@ -214,8 +218,8 @@ function encodeQuery(q: Question, id: number, edns: boolean): Buffer {
             udpPayloadSize: EDNS_PAYLOAD,
             extendedRcode: 0,
             ednsVersion: 0,
-            flags: 0,
-            flag_do: false,
+            flags: q.dnssecOk ? dnsPacket.DNSSEC_OK : 0,
+            flag_do: q.dnssecOk,
             options: [],
           },
         ]
@@ -471,6 +475,16 @@ export function convert(a: Answer): DnsRecord | null {
       };
     case 'CAA':
       return { type: 'CAA', name, ttl, flags: a.data.flags ?? 0, tag: String(a.data.tag), value: String(a.data.value) };
+    case 'SRV':
+      return { type: 'SRV', name, ttl, priority: a.data.priority ?? 0, weight: a.data.weight ?? 0, port: a.data.port, target: normalizeName(a.data.target) };
+    case 'TLSA':
+      return { type: 'TLSA', name, ttl, usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString('hex') };
+    case 'DNSKEY':
+      return { type: 'DNSKEY', name, ttl, flags: a.data.flags, algorithm: a.data.algorithm, key: a.data.key.toString('base64') };
+    case 'DS':
+      return { type: 'DS', name, ttl, keyTag: a.data.keyTag, algorithm: a.data.algorithm, digestType: a.data.digestType, digest: a.data.digest.toString('hex') };
+    case 'RRSIG':
+      return { type: 'RRSIG', name, ttl, typeCovered: String(a.data.typeCovered), algorithm: a.data.algorithm, keyTag: a.data.keyTag, signersName: normalizeName(a.data.signersName), expiration: a.data.expiration };
     default:
       return { type: 'OTHER', name, ttl, rrtype: String(a.type) };
   }

@@ -7,11 +7,11 @@ import type { Answers } from '../answers/schema.js';
 import { dkimRecordValue } from '../dkim/keys.js';
 import { normalizeName } from './records.js';
 
-export type ExpectedType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR';
+export type ExpectedType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'SRV' | 'TLSA';
 
 export interface ExpectedRecord {
-  /** The check that looks at it: a, aaaa, mx, spf, dkim, dmarc, ptr. */
-  check: 'a' | 'aaaa' | 'mx' | 'spf' | 'dkim' | 'dmarc' | 'ptr';
+  /** The check that looks at it. */
+  check: 'a' | 'aaaa' | 'mx' | 'spf' | 'dkim' | 'dmarc' | 'ptr' | 'mta-sts' | 'tls-rpt' | 'srv' | 'autoconfig' | 'tlsa';
   /** Owner name, no trailing dot. */
   name: string;
   type: ExpectedType;

@@ -3,7 +3,7 @@
  * one presentation format (zone-file like) used in evidence, comparisons and the setup screen.
  */
 
-export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'NS' | 'SOA' | 'CNAME' | 'CAA';
+export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'NS' | 'SOA' | 'CNAME' | 'CAA' | 'SRV' | 'TLSA' | 'DNSKEY' | 'DS' | 'RRSIG';
 
 interface Base {
   /** Owner name, lower case, no trailing dot. */
@@ -28,6 +28,15 @@ export type DnsRecord =
       minimum: number;
     })
   | (Base & { type: 'CAA'; flags: number; tag: string; value: string })
+  | (Base & { type: 'SRV'; priority: number; weight: number; port: number; target: string })
+  /** data: the certificate association, lower-case hex. */
+  | (Base & { type: 'TLSA'; usage: number; selector: number; matchingType: number; data: string })
+  /** key: base64, as in a zone file. */
+  | (Base & { type: 'DNSKEY'; flags: number; algorithm: number; key: string })
+  /** digest: lower-case hex. */
+  | (Base & { type: 'DS'; keyTag: number; algorithm: number; digestType: number; digest: string })
+  /** Only what tells who signed what: the signature itself is not kept. */
+  | (Base & { type: 'RRSIG'; typeCovered: string; algorithm: number; keyTag: number; signersName: string; expiration: number })
   | (Base & { type: 'OTHER'; rrtype: string });
 
 /** The records of one type (the union member narrowed to it). */
@@ -80,6 +89,16 @@ export function recordData(r: DnsRecord): string {
       return `${r.mname}. ${r.rname}. ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
     case 'CAA':
       return `${r.flags} ${r.tag} ${quoteTxtString(r.value)}`;
+    case 'SRV':
+      return `${r.priority} ${r.weight} ${r.port} ${r.target}.`;
+    case 'TLSA':
+      return `${r.usage} ${r.selector} ${r.matchingType} ${r.data}`;
+    case 'DNSKEY':
+      return `${r.flags} 3 ${r.algorithm} ${r.key}`;
+    case 'DS':
+      return `${r.keyTag} ${r.algorithm} ${r.digestType} ${r.digest}`;
+    case 'RRSIG':
+      return `${r.typeCovered} ${r.algorithm} (key ${r.keyTag}, signed by ${r.signersName}., expires ${new Date(r.expiration * 1000).toISOString()})`;
     case 'OTHER':
       return '(not decoded)';
   }

@@ -49,7 +49,7 @@ describe.runIf(tmuxAvailable())('the interview', () => {
     await answer(/Public IPv4 address/, '198.51.100.7');
     await answer(/Public IPv6 address/, '');
     await answer(/Local users/, 'carol, dave');
-    for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/]) await answer(q, '');
+    for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/, /MTA-STS/]) await answer(q, '');
     // q quits the finished summary; pressed while the dry-run still runs it would stop it (exit 1).
     await tmux.waitFor('ask', DONE, maskScreen, 60_000);
     await tmux.keys('ask', 'q');
@@ -58,7 +58,7 @@ describe.runIf(tmuxAvailable())('the interview', () => {
     const file = path.join(root, 'etc/mail-wizard.json');
     expect(((await fs.stat(file)).mode & 0o777).toString(8)).toBe('600');
     const saved = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-    expect(saved).toMatchObject({ domain: 'example.net', hostname: 'mail.example.net', ipv4: '198.51.100.7', users: ['carol', 'dave'], postmaster: 'carol', dmarcPolicy: 'quarantine', tls: { mode: 'acme' } });
+    expect(saved).toMatchObject({ domain: 'example.net', hostname: 'mail.example.net', ipv4: '198.51.100.7', users: ['carol', 'dave'], postmaster: 'carol', dmarcPolicy: 'quarantine', tls: { mode: 'acme' }, mtaSts: 'testing' });
 
     await tmux.start('again', argv, REPO);
     const screen = await tmux.waitFor('again', DONE, maskScreen, 60_000);
