@@ -27,7 +27,7 @@ import { checkOtherDkim, type OtherDkimKey } from './dkim-selectors.js';
 import { discoverAuthority, inZone, parseNameserverArgs, parseResolvConf, readResolvConf, resolveNameserverSpecs, type ResolvConf } from './discovery.js';
 import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';
 import { checkLocalResolution, localhostSearchNames, readLocalResolution, type LocalPaths } from './local-resolution.js';
-import { formatRecord, normalizeName, txtValue, type RecordType } from './records.js';
+import { formatRecord, normalizeName, recordData, txtValue, type RecordType } from './records.js';
 import { isSpfRecord } from './spf.js';
 
 /** Input that cannot work (a bad --nameserver): the CLI prints the message and exits 2. */
@@ -419,6 +419,12 @@ function matches(e: ExpectedRecord, r: QueryResult, host: string): boolean {
       return recordsOf(r, 'MX').some((x) => x.exchange === host);
     case 'PTR':
       return recordsOf(r, 'PTR').some((x) => x.target === host);
+    case 'CNAME':
+      return recordsOf(r, 'CNAME').some((x) => x.target === normalizeName(e.value));
+    case 'SRV':
+    case 'TLSA':
+      // presentation form on both sides: "0 1 465 mail.example.org." / "3 1 1 <hex>"
+      return recordsOf(r, e.type).some((x) => recordData(x).toLowerCase() === e.value.toLowerCase());
     case 'TXT': {
       const values = recordsOf(r, 'TXT').map(txtValue);
       if (e.check === 'dkim') {
@@ -437,6 +443,8 @@ function present(e: ExpectedRecord, r: QueryResult): boolean {
   const values = recordsOf(r, 'TXT').map(txtValue);
   if (e.check === 'spf') return values.some(isSpfRecord);
   if (e.check === 'dkim') return values.some(looksLikeDkim);
+  if (e.check === 'mta-sts') return values.some((v) => /^v=STSv1/i.test(v));
+  if (e.check === 'tls-rpt') return values.some((v) => /^v=TLSRPTv1/i.test(v));
   return values.some((v) => /^v=DMARC1/i.test(v));
 }
 
