@@ -8,10 +8,13 @@ import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import type { DoctorReport } from '../src/dns/doctor.js';
 import { expectedRecords, type ExpectedRecord } from '../src/dns/expected.js';
 import { recordLine } from '../src/dns/zone-export.js';
-import { dkimPaths } from './templates/input.js';
+import { withTlsa, type LocalCertificate } from '../src/dns/dane.js';
+import { dkimPaths, tlsPaths } from './templates/input.js';
 
 interface DnsProbe {
   dkimPublicKeyPem?: string;
+  /** The certificate on the box: the key of the TLSA record, offered when the zone is DNSSEC-signed. */
+  tlsCertificate?: LocalCertificate;
   /** null when offline. */
   report: DoctorReport | null;
 }
@@ -20,13 +23,20 @@ async function localDkimPublicKey(ctx: Context): Promise<string | undefined> {
   return (await ctx.host.readFile(dkimPaths(ctx).pub)) ?? undefined;
 }
 
-async function askDns(ctx: Context, dkimPublicKeyPem: string | undefined): Promise<DoctorReport> {
+async function localCertificate(ctx: Context): Promise<LocalCertificate | undefined> {
+  const path = tlsPaths(ctx).cert;
+  const pem = await ctx.host.readFile(path);
+  return pem ? { path, pem } : undefined;
+}
+
+async function askDns(ctx: Context, dkimPublicKeyPem: string | undefined, tlsCertificate: LocalCertificate | undefined): Promise<DoctorReport> {
   // The DNS doctor loads when servers are asked: an offline plan (the demo) never does.
   const { runDnsChecks } = await import('../src/dns/doctor.js');
   return runDnsChecks({
     answers: ctx.answers,
     nameservers: ctx.dns.nameservers,
     ...(dkimPublicKeyPem ? { dkimPublicKeyPem } : {}),
+    ...(tlsCertificate ? { tlsCertificate } : {}),
     // How this machine resolves localhost is checked by the hosts step, on the host's own files.
     local: false,
   });
@@ -38,10 +48,12 @@ export const dnsStep: Step<DnsProbe> = {
   why: 'Other servers find you (MX, A), trust your mail (SPF, DKIM, DMARC) and your address (PTR) through DNS.',
   async probe(ctx) {
     const dkimPublicKeyPem = await localDkimPublicKey(ctx);
-    return { dkimPublicKeyPem, report: ctx.dns.offline ? null : await askDns(ctx, dkimPublicKeyPem) };
+    const tlsCertificate = await localCertificate(ctx);
+    return { dkimPublicKeyPem, tlsCertificate, report: ctx.dns.offline ? null : await askDns(ctx, dkimPublicKeyPem, tlsCertificate) };
   },
-  plan(ctx, { dkimPublicKeyPem, report }) {
-    const records = expectedRecords(ctx.answers, dkimPublicKeyPem);
+  plan(ctx, { dkimPublicKeyPem, tlsCertificate, report }) {
+    // The TLSA record (DANE) only when the doctor saw the zone signed and delegated securely.
+    const records = withTlsa(expectedRecords(ctx.answers, dkimPublicKeyPem), { answers: ctx.answers, tlsCertificate }, report?.dnssec?.secure === true);
     // A record is to publish unless its check passed (a check that could not ask counts as not passed).
     const passed = (id: string) => {
       const found = report?.checks.filter((c) => c.id === id) ?? [];
@@ -64,7 +76,7 @@ export const dnsStep: Step<DnsProbe> = {
     return actions.length ? { actions } : { actions, reason: `every record is published and the ${servers} servers asked agree` };
   },
   async verify(ctx): Promise<Finding[]> {
-    const report = await askDns(ctx, await localDkimPublicKey(ctx));
+    const report = await askDns(ctx, await localDkimPublicKey(ctx), await localCertificate(ctx));
     return report.checks;
   },
 };

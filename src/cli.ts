@@ -18,7 +18,8 @@ Commands:
   check            verify every step and report; change nothing
   check dns        ask the domain's authoritative DNS servers and name every mistake
   check delivery   what a receiver sees: outbound 25, blocklists, TLS served, banner, PTR
-  records          the DNS records to publish (--format zone|table|json)
+  records          the DNS records to publish (--format zone|table|json); with --dane, the
+                   TLSA record too when the zone is DNSSEC-signed (the DNS servers are asked)
   user add NAME    a mail user (a password is asked in a terminal; --password-stdin for scripts)
   user remove NAME remove a mail user (the mail is kept unless --purge-mail); user list
   alias add NAME TARGET...   NAME@domain reaches the targets; alias remove NAME; alias list
@@ -93,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
         dnsbl: { type: 'string', multiple: true, default: [] },
         'dnsbl-domain': { type: 'string', multiple: true, default: [] },
         'send-test': { type: 'boolean', default: false },
+        dane: { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         'password-stdin': { type: 'boolean', default: false },
         'purge-mail': { type: 'boolean', default: false },
@@ -118,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
     throw new InputError(['--probe, --dnsbl and --dnsbl-domain go with check delivery']);
   }
   if (values['send-test'] && !(command === 'check' && rest[0] === undefined)) throw new InputError(['--send-test goes with check']);
+  if (values.dane && command !== 'records') throw new InputError(['--dane goes with records']);
   if ((values['password-stdin'] || values['purge-mail']) && command !== 'user') throw new InputError(['--password-stdin and --purge-mail go with user']);
   // user and alias change the server at once: a --dry-run they ignored would not be one.
   if ((command === 'user' || command === 'alias') && (values['dry-run'] || values.format !== undefined)) {
@@ -173,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
       const format = values.format ?? 'zone';
       if (format !== 'zone' && format !== 'table' && format !== 'json') throw new InputError([`--format: ${JSON.stringify(format)} is not zone, table or json`]);
       const { recordsFromCli } = await (await loadApp()).loadDnsCli();
-      return recordsFromCli(common, format, io);
+      return recordsFromCli(common, format, io, values.dane);
     }
     case 'user': {
       const { userCommand } = await (await loadApp()).loadUser();

@@ -5,8 +5,11 @@
  */
 import type { Answers } from '../answers/schema.js';
 import { otherDkimRecords, type OtherDkimKey } from '../dns/dkim-selectors.js';
+import type { LocalCertificate } from '../dns/dane.js';
 import { expectedRecords } from '../dns/expected.js';
 import { recordsJson, recordsTable, zoneLines } from '../dns/zone-export.js';
+import { tlsaRecord } from '../dns/dane.js';
+import type { Finding } from '../engine/types.js';
 
 export interface RecordsOptions {
   answers: Answers;
@@ -14,6 +17,8 @@ export interface RecordsOptions {
   dkimPublicKeyPem?: string;
   /** During a key rotation: the retired and next selectors (their records are listed too). */
   otherDkim?: OtherDkimKey[];
+  /** `--dane`: what the DNS servers said of the zone's DNSSEC; the TLSA is listed only when it is secure. */
+  dane?: { zone?: string; secure: boolean; findings: Finding[]; tlsCertificate?: LocalCertificate | undefined };
   out: NodeJS.WritableStream;
 }
 
@@ -25,6 +30,12 @@ export async function recordsCommand(opts: RecordsOptions): Promise<number> {
   const notes: string[] = [];
   if (records.some((r) => r.placeholder)) {
     notes.push('The DKIM key does not exist yet: setup creates it (step dkim). Run `mail-wizard records` again afterwards to get the real DKIM record.');
+  }
+  if (opts.dane) {
+    const t = opts.dane.tlsCertificate ? tlsaRecord(opts.answers, opts.dane.tlsCertificate.pem) : null;
+    if (opts.dane.secure && t) records.push(t);
+    else if (opts.dane.secure) notes.push(`${opts.dane.zone ?? opts.answers.domain} is DNSSEC-signed, but there is no certificate on this box yet: setup makes it; then run \`mail-wizard records --dane\` again for the TLSA record.`);
+    else notes.push(`No TLSA record: ${opts.dane.findings.map((f) => f.summary).join('; ')}`);
   }
   notes.push('Reverse DNS (PTR) is set by whoever owns the IP addresses: your hosting provider\'s panel or a support ticket.');
   switch (opts.format) {
@@ -42,6 +53,7 @@ export async function recordsCommand(opts: RecordsOptions): Promise<number> {
         write('');
         write(`; note: ${notes[0]}`);
       }
+      for (const n of notes.filter((n) => /TLSA/.test(n))) write(`; note: ${n}`);
       break;
   }
   return 0;

@@ -22,7 +22,9 @@ import {
   type ServerAnswers,
   type ServerProbe,
 } from './checks/index.js';
+import { checkTlsaAnswer, tlsaName, withTlsa, type LocalCertificate } from './dane.js';
 import { looksLikeDkim, parseDkimRecord } from './dkim-record.js';
+import { answeredByChild, assessDnssec, parentName, type DnssecAssessment, type ParentDs } from './dnssec.js';
 import { checkOtherDkim, type OtherDkimKey } from './dkim-selectors.js';
 import { discoverAuthority, inZone, parseNameserverArgs, parseResolvConf, readResolvConf, resolveNameserverSpecs, type ResolvConf } from './discovery.js';
 import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';
@@ -80,6 +82,8 @@ export interface DoctorOptions {
   authPort?: number;
   /** The local localhost check: paths of hosts/resolv.conf/nsswitch, or false to skip it. */
   local?: false | LocalPaths;
+  /** The TLS certificate on the box (its path and PEM): the key a TLSA record must name. */
+  tlsCertificate?: LocalCertificate;
 }
 
 export interface DoctorReport {
@@ -90,6 +94,8 @@ export interface DoctorReport {
   elapsedMs: number;
   /** Every question sent over the network (after de-duplication), for the benchmark. */
   questions: AskedQuestion[];
+  /** The zone is signed (every server) and secure (the parent's DS matches): DANE can hold. */
+  dnssec?: { signed: boolean; secure: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,13 +106,13 @@ class Asker {
   readonly asked: AskedQuestion[] = [];
   constructor(private readonly opts: QueryOptions) {}
 
-  ask(server: DnsServer, name: string, type: RecordType, rd = false): Promise<QueryResult> {
+  ask(server: DnsServer, name: string, type: RecordType, rd = false, dnssecOk = false): Promise<QueryResult> {
     const n = normalizeName(name);
-    const key = `${server.host}|${server.port}|${rd ? 'rd' : ''}|${n}|${type}`;
+    const key = `${server.host}|${server.port}|${rd ? 'rd' : ''}|${dnssecOk ? 'do' : ''}|${n}|${type}`;
     let p = this.cache.get(key);
     if (!p) {
       this.asked.push({ host: server.host, port: server.port, name: n, type });
-      p = query(server, n, type, { ...this.opts, recursionDesired: rd });
+      p = query(server, n, type, { ...this.opts, recursionDesired: rd, dnssecOk });
       this.cache.set(key, p);
     }
     return p;
@@ -277,6 +283,7 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
     const probeLabel = `mw-probe-${randomBytes(5).toString('hex')}`;
     const zone = prep.zone;
 
+    const danePending = daneFindings(opts, asker, prep, qopts);
     const views: ServerAnswers[] = [];
     const perServer = await Promise.all(
       usable.map(async (p) => {
@@ -315,12 +322,15 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
     );
 
     const localFindings = opts.local === false ? [] : await localCheck(opts, asker);
+    const dane = await danePending;
 
     const checks: DnsCheckResult[] = [];
     for (const id of CHECK_IDS) {
       if (id === 'ns') checks.push(...tag('ns', nsFindings(zone, prep.probes, prep.problems, prep.mode === 'discovered')));
       else if (id === 'consistency') checks.push(...tag('consistency', consistencyFindings(zone, views)));
       else if (id === 'local-localhost') checks.push(...tag('local-localhost', localFindings));
+      else if (id === 'dnssec') checks.push(...tag('dnssec', dane.dnssec));
+      else if (id === 'tlsa') checks.push(...dane.tlsa);
       else if (usable.length > 0) {
         checks.push(...mergeAcross(id, perServer.map((s) => ({ label: s.label, findings: s.byCheck.find((c) => c.id === id)?.findings ?? [] }))));
       } else if (id !== 'aaaa' || opts.answers.ipv6) {
@@ -338,7 +348,86 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
       questions: asker.asked,
     };
     if (zone !== undefined) report.zone = zone;
+    if (dane.assessment) report.dnssec = { signed: dane.assessment.signed, secure: dane.assessment.secure };
     return report;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNSSEC and DANE (dnssec.ts, dane.ts)
+
+/** The DS of the zone, from its parent's servers: the given ones when they serve the parent, else found. */
+async function askParentDs(opts: DoctorOptions, asker: Asker, prep: Prepared, zone: string, qopts: QueryOptions): Promise<ParentDs | undefined> {
+  const parent = parentName(zone);
+  const fromServers = async (servers: readonly DnsServer[]): Promise<QueryResult | undefined> => {
+    let last: QueryResult | undefined;
+    for (const s of servers) {
+      const r = await asker.ask(s, zone, 'DS', false, true);
+      if (answered(r) && !answeredByChild(r, zone)) return r;
+      last ??= answered(r) ? undefined : r;
+    }
+    return last;
+  };
+  if (prep.mode === 'given') {
+    const r = await fromServers(prep.probes.map((p) => p.server));
+    if (r) return { parent: parentZoneOf(r, parent), result: r };
+  }
+  // given servers that do not serve the parent: the system resolver finds the parent's servers
+  const resolvers = prep.mode === 'given' ? (await loadResolvConf(opts)).nameservers : prep.resolvConf.nameservers;
+  const auth = await discoverAuthority(parent === '' ? '.' : parent, resolvers, { ...qopts, authPort: opts.authPort });
+  if ('error' in auth) return { parent, result: { error: auth.error } };
+  const r = await fromServers(auth.servers);
+  return r ? { parent: auth.zone, result: r } : { parent: auth.zone, result: { error: `no server of ${auth.zone || 'the root'} answered` } };
+}
+
+function parentZoneOf(r: QueryResult, fallback: string): string {
+  const soa = r.kind === 'nodata' || r.kind === 'nxdomain' ? r.authority.find((x) => x.type === 'SOA') : undefined;
+  return soa ? soa.name : fallback;
+}
+
+/** Whether the zone is signed and delegated securely: every usable server asked with the DO bit, and the parent. */
+async function assessZone(opts: DoctorOptions, asker: Asker, prep: Prepared, qopts: QueryOptions): Promise<DnssecAssessment | undefined> {
+  const zone = prep.zone;
+  if (zone === undefined) return undefined;
+  const domain = normalizeName(opts.answers.domain);
+  const usable = prep.probes.filter(serverUsable);
+  const views = await Promise.all(
+    usable.map(async (p) => ({
+      server: p.server,
+      dnskey: await asker.ask(p.server, zone, 'DNSKEY', false, true),
+      signed: await Promise.all([asker.ask(p.server, zone, 'SOA', false, true), ...(inZone(domain, zone) ? [asker.ask(p.server, domain, 'MX', false, true)] : [])]),
+    })),
+  );
+  const signedSomewhere = views.some((v) => recordsOf(v.dnskey, 'DNSKEY').length > 0);
+  const ds = signedSomewhere ? await askParentDs(opts, asker, prep, zone, qopts) : undefined;
+  return assessDnssec(zone, views, () => ds);
+}
+
+/** The dnssec findings, and the tlsa findings at each server when the zone is secure (nothing about TLSA otherwise). */
+async function daneFindings(opts: DoctorOptions, asker: Asker, prep: Prepared, qopts: QueryOptions): Promise<{ assessment?: DnssecAssessment; dnssec: Finding[]; tlsa: DnsCheckResult[] }> {
+  const assessment = await assessZone(opts, asker, prep, qopts);
+  if (!assessment) return { dnssec: [{ status: 'warn', check: 'dnssec', summary: 'not checked: the zone of the domain is not known (see ns)' }], tlsa: [] };
+  if (!assessment.secure) return { assessment, dnssec: assessment.findings, tlsa: [] };
+  const name = tlsaName(opts.answers.hostname);
+  const inMain = prep.mode === 'given' || (prep.zone !== undefined && inZone(name, prep.zone));
+  if (!inMain) {
+    return { assessment, dnssec: assessment.findings, tlsa: tag('tlsa', [{ status: 'warn', check: 'tlsa', summary: `not checked: ${opts.answers.hostname} is in another zone than ${prep.zone}; its own zone must be signed for DANE` }]) };
+  }
+  const perServer = await Promise.all(
+    prep.probes.filter(serverUsable).map(async (p) => ({ label: serverLabel(p.server), findings: checkTlsaAnswer(await asker.ask(p.server, name, 'TLSA', false, true), opts.answers, opts.tlsCertificate) })),
+  );
+  return { assessment, dnssec: assessment.findings, tlsa: mergeAcross('tlsa', perServer) };
+}
+
+/**
+ * Only whether the zone is signed and secure, for `records --dane` and `check dns --wait`: the
+ * TLSA record is offered only then.
+ */
+export async function zoneSecurity(opts: Omit<DoctorOptions, 'local'>): Promise<{ zone?: string; signed: boolean; secure: boolean; findings: Finding[] }> {
+  return withBudget(opts, async (asker, prep, qopts) => {
+    const a = await assessZone(opts, asker, prep, qopts);
+    if (!a) return { signed: false, secure: false, findings: [{ status: 'warn', check: 'dnssec', summary: `could not find the zone of ${opts.answers.domain}: ${prep.problems.join('; ') || 'no server answered'}` }] };
+    return { ...(prep.zone !== undefined ? { zone: prep.zone } : {}), signed: a.signed, secure: a.secure, findings: a.findings };
   });
 }
 
@@ -453,7 +542,9 @@ export async function recordsByServer(opts: Omit<DoctorOptions, 'local'>): Promi
     const host = normalizeName(opts.answers.hostname);
     // every server of the zone, usable or not: a dead one shows as 'no-answer' on each row
     const mainServers = prep.probes.map((p) => p.server);
-    const expected = expectedRecords(opts.answers, opts.dkimPublicKeyPem);
+    // the TLSA (DANE) is awaited only in a zone that is signed and delegated securely
+    const secure = opts.tlsCertificate ? (await assessZone(opts, asker, prep, qopts))?.secure === true : false;
+    const expected = withTlsa(expectedRecords(opts.answers, opts.dkimPublicKeyPem), opts, secure);
     const records = await Promise.all(
       expected.map(async (e): Promise<PublishedRecord> => {
         const inMain = prep.mode === 'given' || (prep.zone !== undefined && inZone(e.name, prep.zone));

@@ -3,7 +3,7 @@
  * source is one entry here; a new check command is one more entry in SOURCES.
  */
 import { STEPS } from '../../recipes/index.js';
-import { dkimPaths } from '../../recipes/templates/input.js';
+import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import type { Answers } from '../answers/schema.js';
 import { MAIL_TEST_ID } from '../commands/check.js';
 import type { Target } from '../commands/options.js';
@@ -49,10 +49,14 @@ const dns: Source = {
   command: 'mail-wizard check dns',
   async run({ answers, target, nameservers }) {
     const pem = await target.host.readFile(dkimPaths(target).pub);
+    // The certificate's key: a TLSA record (DANE) must name it, after every renewal.
+    const certPath = tlsPaths(target).cert;
+    const certPem = await target.host.readFile(certPath);
     const report = await runDnsChecks({
       answers,
       nameservers,
       ...(pem ? { dkimPublicKeyPem: pem } : {}),
+      ...(certPem ? { tlsCertificate: { path: certPath, pem: certPem } } : {}),
       otherDkim: await otherDkimKeys(target.host, answers, target.platform),
     });
     return report.checks;

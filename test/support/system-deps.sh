@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   nsd dnsutils tmux debootstrap iproute2 nftables swaks openssl python3-dkim
   opensmtpd opensmtpd-filter-rspamd dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve
-  rspamd redis-server
+  rspamd redis-server ldnsutils
 )
 
 missing=()

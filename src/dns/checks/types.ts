@@ -9,6 +9,7 @@ import type { RecordType } from '../records.js';
 export const CHECK_IDS = [
   'ns',
   'consistency',
+  'dnssec',
   'a',
   'aaaa',
   'mx',
@@ -19,6 +20,7 @@ export const CHECK_IDS = [
   'wildcard',
   'localhost',
   'caa',
+  'tlsa',
   'mta-sts',
   'tls-rpt',
   'local-localhost',
