@@ -10,6 +10,7 @@ import type { FindingStatus } from '../engine/types.js';
 import type { Daemon } from '../platform/types.js';
 import type { DeliveryCheck, DeliveryContext } from './index.js';
 import { connectToServer, finding, NOT_PROBED } from './common.js';
+import { compareServedKey } from './dane.js';
 
 export const EXPIRY_WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -107,13 +108,19 @@ async function checkPort(ctx: DeliveryContext, p: Port) {
       });
     }
   }
+  // port 25 with DANE: the served key must be one a published TLSA names
+  const dane = p.port === 25 ? await compareServedKey(ctx, tls.chain) : null;
+  if (dane) {
+    evidence.push(...dane.evidence);
+    if (dane.problem) problems.push(dane.problem);
+  }
   if (!/^TLSv1\.[23]$/.test(tls.protocol)) {
     problems.push({ status: 'fail', text: `the protocol is ${tls.protocol}, older than TLS 1.2`, fix: `Allow TLS 1.2 and 1.3 only in ${ctx.platform.services[p.daemon]}'s configuration.` });
   }
 
   const worst = problems.find((x) => x.status === 'fail') ?? problems.find((x) => x.status === 'warn');
   if (!worst) {
-    return finding(id, 'pass', `${p.what}: ${tls.protocol}, certificate for ${host}, ${daysLeft} days left, the one in ${file}`, { evidence: evidence.join('\n') });
+    return finding(id, 'pass', `${p.what}: ${tls.protocol}, certificate for ${host}, ${daysLeft} days left, the one in ${file}${dane?.matched ? `, its key in the TLSA (DANE)` : ''}`, { evidence: evidence.join('\n') });
   }
   const shown = problems.filter((x) => x.status !== 'pass');
   return finding(id, worst.status, `port ${p.port}: ${shown.map((x) => x.text).join('; ')}`, {

@@ -135,7 +135,8 @@ export function assessDnssec(zone: string, views: readonly SignedView[], parentD
       signed: false,
       secure: false,
       findings: [
-        F('warn', `${NEEDS_DNSSEC}: ${z} is not signed (no DNSKEY at its servers), so no TLSA record is offered`, {
+        // Informational, like an optional record left out: most zones are unsigned, and nothing is broken.
+        F('pass', `${NEEDS_DNSSEC}: ${z} is not signed (no DNSKEY at its servers), so no TLSA record is offered`, {
           fix: `to use DANE, sign ${z} (most DNS providers have a DNSSEC switch) and publish the DS at your registrar; \`mail-wizard check dns\` then offers the TLSA record`,
         }),
       ],

@@ -186,8 +186,10 @@ describeWithNsd('every DNS check broken in a real zone: its fix, applied as writ
   });
 
   it('covers every id of check dns, and only those', () => {
-    expect([...REPAIR_COVERS].sort()).toEqual([...CHECK_IDS].sort());
-    expect([...new Set(cases().map((c) => c.id))].sort()).toEqual([...CHECK_IDS].sort());
+    // dnssec and tlsa need a signed zone: test/dns/dane-nsd.test.ts breaks and repairs them
+    const ids = CHECK_IDS.filter((id) => id !== 'dnssec' && id !== 'tlsa');
+    expect([...REPAIR_COVERS].sort()).toEqual([...ids].sort());
+    expect([...new Set(cases().map((c) => c.id))].sort()).toEqual([...ids].sort());
   });
 
   it.each(cases().map((c) => [c.id, c.what, c] as const))('%s: %s', async (id, _what, c) => {
