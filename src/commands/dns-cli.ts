@@ -1,5 +1,6 @@
 /** `check dns` and `records` from the command line: answers + the local DKIM public key and TLS certificate. */
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
+import { InputError } from '../answers/input-error.js';
 import type { Answers } from '../answers/schema.js';
 import { otherDkimKeys } from '../dkim/local-keys.js';
 import type { LocalCertificate } from '../dns/dane.js';
@@ -55,6 +56,7 @@ async function waitForPublication(answers: Answers, nameservers: string[], dkimP
 }
 
 export async function recordsFromCli(opts: CommonOptions, format: 'zone' | 'table' | 'json', io: Io, dane = false): Promise<number> {
+  if (dane && opts.demo && opts.nameserver.length === 0) throw new InputError(['records --dane asks the zone\'s DNS servers: give --answers (or --nameserver), not --demo alone']);
   const { answers, dkimPublicKeyPem, otherDkim, tlsCertificate } = await localDkimKey(opts, io);
   // --dane: the one question records asks the DNS: is the zone signed (then the TLSA is listed)?
   const dnssec = dane ? await zoneSecurity({ answers, nameservers: opts.nameserver }) : undefined;

@@ -124,6 +124,7 @@ describe('bad input', () => {
     [['check', 'dns', '--demo', '--nameserver', 'bad host'], '--nameserver bad host: "bad host" is neither an IP address nor a host name'],
     [['records', '--demo', '--format', 'bind'], '--format: "bind" is not zone, table or json'],
     [['check', 'dns', '--demo', '--dane'], '--dane goes with records'],
+    [['records', '--demo', '--dane'], 'records --dane asks the zone\'s DNS servers: give --answers (or --nameserver), not --demo alone'],
     [['setup', '--demo', '--yes', '--allow-remove', 'exim4;rm'], '--allow-remove: "exim4;rm" is not a package name'],
   ])('%j → exit 2: %s', async (args, message) => {
     const { code, stderr } = await cli(args);

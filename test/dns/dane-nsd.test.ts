@@ -22,7 +22,7 @@ import { recordsCommand } from '../../src/commands/records.js';
 import { dnsStep } from '../../recipes/dns.js';
 import type { Answers } from '../../src/answers/schema.js';
 import { tlsaName, tlsaValue, type LocalCertificate } from '../../src/dns/dane.js';
-import { runDnsChecks, zoneSecurity, type DoctorReport } from '../../src/dns/doctor.js';
+import { recordsByServer, runDnsChecks, zoneSecurity, type DoctorReport } from '../../src/dns/doctor.js';
 import { dsLine, keyTag } from '../../src/dns/dnssec.js';
 import { startNsd, type Nsd, type Zone } from './nsd.js';
 import { dnskeyOf, dsData, dsOf, makeZoneKeys, missingLdnsTool, signZone, type ZoneKeys } from './signed-zones.js';
@@ -246,6 +246,51 @@ describeWithNsd('DNSSEC and DANE in real signed zones', () => {
       expect(f!.status).toBe('fail');
       expect(f!.summary).toMatch(/^the DS of wrongds\.example at example \(key \d+\) matches none of its keys \(\d+, \d+\): validating resolvers reject every answer of the zone/);
       expect(f!.fix).toBe(`replace the DS at your registrar: wrongds.example. 3600 IN DS ${dsData(dsOf(zoneKeys['wrongds.example']!))}`);
+    });
+
+    it('found through the NS records (no --nameserver): the zone\'s servers and then the parent\'s are asked, and dnssec passes', async () => {
+      const r = await runDnsChecks({ answers: A.signed, resolvConf: `nameserver [127.0.0.1]:${nsd!.port}\n`, authPort: nsd!.port, dkimPublicKeyPem: keys.main, local: false, timeoutMs: 8000, queryTimeoutMs: 500, retries: 1, tlsCertificate: cert });
+      expect(r.mode).toBe('discovered');
+      expect(of(r, 'dnssec').map((c) => c.status)).toEqual(['pass']);
+      expect(of(r, 'dnssec')[0]!.summary).toContain('signed.example is signed and delegated securely: DS at example for key');
+      expect(r.questions.some((q) => q.name === 'signed.example' && q.type === 'DS')).toBe(true);
+    });
+
+    it('signed at one server, unsigned at the other: fail, naming the server', async () => {
+      const second = await startNsd([{ name: 'signed.example', text: childText(A.signed) }]);
+      try {
+        const r = await runDnsChecks({ answers: A.signed, nameservers: [nsd!.address, second.address], dkimPublicKeyPem: keys.main, local: false, timeoutMs: 8000, queryTimeoutMs: 500, retries: 1, tlsCertificate: cert });
+        const fails = of(r, 'dnssec').filter((c) => c.status === 'fail');
+        expect(fails.map((c) => c.summary)).toContain(`signed.example is signed at ${nsd!.address} but not at ${second.address}`);
+        expect(r.dnssec?.secure).toBe(false);
+        expect(of(r, 'tlsa')).toEqual([]);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    it('signatures that expire within 3 days: a warning; the zone is still secure', async () => {
+      const soon = String(Math.floor(Date.now() / 1000) + 86_400);
+      const zones = zonesNow();
+      zones['expired.example'] = signZone(zoneKeys['expired.example']!, childText(A.expired), { expiration: soon });
+      await serve(zones, baseDs());
+      try {
+        const r = await doctor(A.expired, cert);
+        expect(of(r, 'dnssec').map((c) => [c.status, c.summary])).toEqual([['warn', expect.stringMatching(/^the signatures of expired\.example expire on \S+ \(.*\), in less than 3 days$/)]]);
+        expect(r.dnssec).toEqual({ signed: true, secure: true });
+      } finally {
+        await serve(zonesNow(), baseDs());
+      }
+    });
+
+    it('check dns --wait awaits the TLSA in the signed zone only', async () => {
+      const opts = { nameservers: [nsd!.address], dkimPublicKeyPem: keys.main, timeoutMs: 8000, queryTimeoutMs: 500, retries: 1, tlsCertificate: cert };
+      const signed = await recordsByServer({ ...opts, answers: A.signed });
+      expect(signed.records.filter((x) => x.expected.type === 'TLSA').map((x) => [x.expected.name, x.expected.value, x.servers.map((v) => v.state)])).toEqual([
+        ['_25._tcp.mail.signed.example', tlsaValue(cert.pem), ['missing']],
+      ]);
+      const plain = await recordsByServer({ ...opts, answers: A.plain });
+      expect(plain.records.some((x) => x.expected.type === 'TLSA')).toBe(false);
     });
 
     it('the TLSA name is _25._tcp.<host>', () => {
