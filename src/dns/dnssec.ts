@@ -229,6 +229,16 @@ export function assessDnssec(zone: string, views: readonly SignedView[], parentD
     );
     return { signed: signedAll, secure: false, findings };
   }
+  // The chain goes DS → a key → the DNSKEY set signed by that key: a set signed by other keys only is bogus.
+  const chainTags = new Set(matching.map((d) => d.keyTag));
+  const unchained = withKeys.filter((v) => !recordsOf(v.dnskey, 'RRSIG').some((sig) => sig.typeCovered === 'DNSKEY' && chainTags.has(sig.keyTag)));
+  if (unchained.length > 0) {
+    findings.push(
+      F('fail', `the DNSKEY set of ${z} is not signed by key ${[...chainTags].join(', ')}, the one the DS at ${ds.parent || 'the root'} names (at ${unchained.map((v) => serverLabel(v.server)).join(', ')}): validating resolvers reject every answer of the zone`, {
+        fix: `sign the zone again with that key as the key signing key, or replace the DS at your registrar: ${wanted.join('; ')}`,
+      }),
+    );
+  }
   const secure = signedAll && !findings.some((f) => f.status === 'fail');
   if (findings.length === 0) {
     findings.push(

@@ -248,6 +248,24 @@ describeWithNsd('DNSSEC and DANE in real signed zones', () => {
       expect(f!.fix).toBe(`replace the DS at your registrar: wrongds.example. 3600 IN DS ${dsData(dsOf(zoneKeys['wrongds.example']!))}`);
     });
 
+    it('the DNSKEY set signed only by the ZSK while the DS names the KSK: fail', async () => {
+      const k = zoneKeys['signed.example']!;
+      // the KSK's DNSKEY in the zone, but ldns-signzone given the ZSK alone: nothing signs with the key the DS names
+      const zones = zonesNow();
+      zones['signed.example'] = signZone({ ...k, ksk: k.zsk }, childText(A.signed, [dnskeyOf(k, 'ksk')]));
+      await serve(zones, baseDs());
+      try {
+        const r = await doctor(A.signed, cert);
+        const ksk = dsData(dsOf(k)).split(' ')[0];
+        expect(of(r, 'dnssec').map((c) => [c.status, c.summary])).toEqual([
+          ['fail', `the DNSKEY set of signed.example is not signed by key ${ksk}, the one the DS at example names (at ${nsd!.address}): validating resolvers reject every answer of the zone`],
+        ]);
+        expect(r.dnssec?.secure).toBe(false);
+      } finally {
+        await serve(zonesNow(), baseDs());
+      }
+    });
+
     it('found through the NS records (no --nameserver): the zone\'s servers and then the parent\'s are asked, and dnssec passes', async () => {
       const r = await runDnsChecks({ answers: A.signed, resolvConf: `nameserver [127.0.0.1]:${nsd!.port}\n`, authPort: nsd!.port, dkimPublicKeyPem: keys.main, local: false, timeoutMs: 8000, queryTimeoutMs: 500, retries: 1, tlsCertificate: cert });
       expect(r.mode).toBe('discovered');
