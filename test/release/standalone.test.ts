@@ -135,7 +135,7 @@ describe('the release file, alone in an empty folder', () => {
       await answer(/Public IPv4 address/, '198.51.100.7');
       await answer(/Public IPv6 address/, '');
       await answer(/Local users/, 'carol');
-      for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/]) await answer(q, '');
+      for (const q of [/Who reads postmaster/, /DKIM selector/, /DMARC policy/, /DMARC aggregate reports/, /TLS certificate \(acme/, /MTA-STS/]) await answer(q, '');
       await tmux.waitFor('ask', new RegExp(`Dry-run: \\d+ of ${STEPS.length} steps would change something`), same, 30_000);
       await tmux.keys('ask', 'q');
       expect(await tmux.waitForExit('ask', 30_000)).toBe(0);
