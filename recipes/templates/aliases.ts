@@ -1,10 +1,11 @@
 /**
  * The aliases table: postmaster, abuse and root mail go to the postmaster (RFC 5321 §4.5.1 and
- * RFC 2142 require postmaster@ and abuse@). The table is shared with the admin (OpenBSD ships one
+ * RFC 2142 require postmaster@ and abuse@), and so do TLS-RPT reports (tlsrpt@). The table is shared with the admin (OpenBSD ships one
  * full of system aliases): ours live in a marked block, and an admin's line for the same name is
  * commented out with a note (two lines for one name would leave it to smtpd which one wins).
  */
 import type { Answers } from '../../src/answers/schema.js';
+import { TLSRPT_ALIAS } from '../../src/published/tls-rpt.js';
 import { withBlock } from '../lib/marked-block.js';
 
 export function wantedAliases(answers: Answers): [string, string][] {
@@ -14,6 +15,8 @@ export function wantedAliases(answers: Answers): [string, string][] {
     ['hostmaster', 'postmaster'],
     ['root', 'postmaster'],
   ];
+  // TLS-RPT (RFC 8460): the rua of _smtp._tls.<domain> (src/published/tls-rpt.ts); a user of that name reads them himself
+  if (!answers.users.includes(TLSRPT_ALIAS)) wanted.push([TLSRPT_ALIAS, 'postmaster']);
   // The admin's own aliases (answers.aliases, kept by `mail-wizard alias add`), by name.
   for (const [name, targets] of Object.entries(answers.aliases ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (!wanted.some(([n]) => n === name)) wanted.push([name, targets.join(', ')]);

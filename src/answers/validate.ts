@@ -4,6 +4,7 @@
  * the CLI prints and the interview shows while typing.
  */
 import { isIPv6 } from 'node:net';
+import { TLSRPT_ALIAS } from '../published/tls-rpt.js';
 import { FIELDS, FILE_ONLY_FIELDS, LETSENCRYPT_STAGING_DIRECTORY, type Answers, type DmarcPolicy, type MtaStsMode, type TlsChoice, MTA_STS_MODES } from './schema.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -137,7 +138,7 @@ export function checkSelector(value: string): string | null {
 }
 
 /** The wizard's own aliases (templates/aliases.ts): never a name `alias add` may take. */
-export const WIZARD_ALIASES: readonly string[] = ['postmaster', 'abuse', 'hostmaster', 'root'];
+export const WIZARD_ALIASES: readonly string[] = ['postmaster', 'abuse', 'hostmaster', 'root', TLSRPT_ALIAS];
 
 const ALIAS_NAME = /^[a-z0-9_+=](?:[a-z0-9._+=-]{0,62}[a-z0-9_+=-])?$/;
 

@@ -498,7 +498,7 @@ export interface PublishedSnapshot {
   at: Date;
 }
 
-function matches(e: ExpectedRecord, r: QueryResult, host: string): boolean {
+function matches(e: ExpectedRecord, r: QueryResult, host: string, answers: Answers): boolean {
   switch (e.type) {
     case 'A':
       return recordsOf(r, 'A').some((x) => x.address === e.value);
@@ -509,7 +509,8 @@ function matches(e: ExpectedRecord, r: QueryResult, host: string): boolean {
     case 'PTR':
       return recordsOf(r, 'PTR').some((x) => x.target === host);
     case 'CNAME':
-      return recordsOf(r, 'CNAME').some((x) => x.target === normalizeName(e.value));
+      // the web names may also carry the server's own addresses instead of the CNAME (asked as A)
+      return recordsOf(r, 'CNAME').some((x) => x.name === e.name && x.target === normalizeName(e.value)) || recordsOf(r, 'A').some((x) => x.name === e.name && x.address === answers.ipv4);
     case 'SRV':
     case 'TLSA':
       // presentation form on both sides: "0 1 465 mail.example.org." / "3 1 1 <hex>"
@@ -528,6 +529,7 @@ function matches(e: ExpectedRecord, r: QueryResult, host: string): boolean {
 }
 
 function present(e: ExpectedRecord, r: QueryResult): boolean {
+  if (e.type === 'CNAME') return recordsOf(r, 'CNAME').some((x) => x.name === e.name) || recordsOf(r, 'A').some((x) => x.name === e.name);
   if (e.type !== 'TXT') return recordsOf(r, e.type).length > 0;
   const values = recordsOf(r, 'TXT').map(txtValue);
   if (e.check === 'spf') return values.some(isSpfRecord);
@@ -549,12 +551,14 @@ export async function recordsByServer(opts: Omit<DoctorOptions, 'local'>): Promi
       expected.map(async (e): Promise<PublishedRecord> => {
         const inMain = prep.mode === 'given' || (prep.zone !== undefined && inZone(e.name, prep.zone));
         const servers = inMain ? mainServers : await prep.serversFor(e.name);
-        const results = await Promise.all(servers.map((s) => asker.ask(s, e.name, e.type)));
+        // A CNAME row is asked as A: the answer holds the CNAME, or the addresses put there instead
+        const qtype: RecordType = e.type === 'CNAME' ? 'A' : e.type;
+        const results = await Promise.all(servers.map((s) => asker.ask(s, e.name, qtype)));
         const views = results.map((r): RecordAtServer => {
-          const own = recordsOf(r, e.type).filter((x) => x.name === e.name || e.type !== 'TXT');
+          const own = e.type === 'CNAME' ? [...recordsOf(r, 'CNAME'), ...recordsOf(r, 'A')].filter((x) => x.name === e.name) : recordsOf(r, e.type).filter((x) => x.name === e.name || e.type !== 'TXT');
           const view: RecordAtServer = {
             server: serverLabel(r.server),
-            state: !answered(r) ? 'no-answer' : matches(e, r, host) ? 'ok' : present(e, r) ? 'different' : 'missing',
+            state: !answered(r) ? 'no-answer' : matches(e, r, host, opts.answers) ? 'ok' : present(e, r) ? 'different' : 'missing',
             seen: answered(r) && r.kind === 'answer' ? r.records.map(formatRecord) : [`${r.kind === 'nxdomain' ? 'NXDOMAIN' : r.kind === 'nodata' ? `no ${e.type} record` : r.kind}`],
           };
           const ttl = own.length > 0 ? Math.min(...own.map((x) => x.ttl)) : negativeTtl(r);

@@ -5,6 +5,9 @@
 import net from 'node:net';
 import type { Answers } from '../answers/schema.js';
 import { dkimRecordValue } from '../dkim/keys.js';
+import { autoconfigHost, clientSrvNotOffered, clientSrvRecords, srvData } from '../published/autoconfig.js';
+import { mtaStsHost, mtaStsMode, mtaStsTxt, mtaStsTxtName, servesWeb } from '../published/mta-sts.js';
+import { TLSRPT_ALIAS, tlsRptName, tlsRptValue } from '../published/tls-rpt.js';
 import { normalizeName } from './records.js';
 
 export type ExpectedType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'SRV' | 'TLSA';
@@ -110,9 +113,55 @@ export function expectedRecords(answers: Answers, dkimPublicKeyPem?: string, ttl
       : { check: 'dkim', name: dkimName(answers), type: 'TXT', value: DKIM_PLACEHOLDER, ttl, where: 'zone', note: 'DKIM public key: not made yet; setup creates it', placeholder: true },
   );
   out.push({ check: 'dmarc', name: dmarcName(domain), type: 'TXT', value: dmarcValue(answers), ttl, where: 'zone', note: `DMARC policy for mail from @${domain}` });
+  out.push(...securityRecords(answers, ttl), ...clientRecords(answers, ttl));
   out.push({ check: 'ptr', name: reverseName(answers.ipv4), type: 'PTR', value: `${host}.`, ttl, where: 'provider', note: `reverse DNS of ${answers.ipv4}: set at your hosting provider` });
   if (answers.ipv6) {
     out.push({ check: 'ptr', name: reverseName(answers.ipv6), type: 'PTR', value: `${host}.`, ttl, where: 'provider', note: `reverse DNS of ${answers.ipv6}: set at your hosting provider` });
+  }
+  return out;
+}
+
+/**
+ * The web names (mta-sts.<domain>, autoconfig.<domain>) as a CNAME to the host name, so they follow
+ * the server when its address changes. None when the name is the host name itself (it has its own
+ * A/AAAA, and a CNAME cannot sit beside them: RFC 1034 §3.6.2).
+ */
+export function webNameRecord(answers: Answers, check: 'mta-sts' | 'autoconfig', ttl = DEFAULT_TTL): ExpectedRecord | null {
+  const domain = normalizeName(answers.domain);
+  const host = normalizeName(answers.hostname);
+  const name = check === 'mta-sts' ? mtaStsHost(domain) : autoconfigHost(domain);
+  if (!servesWeb(answers) || name === host) return null;
+  const note =
+    check === 'mta-sts'
+      ? `the MTA-STS policy is served at https://${name}/ (by this server)`
+      : `mail clients (Thunderbird) fetch their settings from https://${name}/`;
+  return { check, name, type: 'CNAME', value: `${host}.`, ttl, where: 'zone', note };
+}
+
+/** MTA-STS (the policy's name and its TXT, when on) and TLS-RPT (always). */
+function securityRecords(answers: Answers, ttl: number): ExpectedRecord[] {
+  const domain = normalizeName(answers.domain);
+  const out: ExpectedRecord[] = [];
+  const sts = mtaStsTxt(answers);
+  const web = webNameRecord(answers, 'mta-sts', ttl);
+  if (web) out.push(web);
+  if (sts !== null) {
+    out.push({ check: 'mta-sts', name: mtaStsTxtName(domain), type: 'TXT', value: sts, ttl, where: 'zone', note: `MTA-STS (${mtaStsMode(answers)}): senders must reach ${domain} over TLS; the id changes with the policy` });
+  }
+  out.push({ check: 'tls-rpt', name: tlsRptName(domain), type: 'TXT', value: tlsRptValue(domain), ttl, where: 'zone', note: `TLS-RPT: senders mail reports of failed TLS deliveries to ${TLSRPT_ALIAS}@${domain}` });
+  return out;
+}
+
+/** Mail clients that configure themselves: RFC 6186 SRV records, and the autoconfig name when served. */
+function clientRecords(answers: Answers, ttl: number): ExpectedRecord[] {
+  const out: ExpectedRecord[] = [];
+  const web = webNameRecord(answers, 'autoconfig', ttl);
+  if (web) out.push(web);
+  for (const srv of clientSrvRecords(answers)) {
+    out.push({ check: 'srv', name: srv.name, type: 'SRV', value: srvData(srv), ttl, where: 'zone', note: `mail clients find ${srv.name.split('.')[0]!.slice(1)} at ${srv.target} port ${srv.port} (RFC 6186)` });
+  }
+  for (const srv of clientSrvNotOffered(answers)) {
+    out.push({ check: 'srv', name: srv.name, type: 'SRV', value: srvData(srv), ttl, where: 'zone', note: `no ${srv.name.split('.')[0]!.slice(1)} here: "." tells mail clients not to try it (RFC 2782)` });
   }
   return out;
 }

@@ -66,12 +66,27 @@ export interface ClientSrv {
 }
 
 /**
- * RFC 6186 §3: one SRV record per service at the mail domain. RFC 8314 §5.1: clients prefer the
- * lower priority across the TLS and STARTTLS forms of a service, so implicit TLS gets 0.
+ * RFC 6186 §3: one SRV record per service at the mail domain. RFC 6186 §3.4 and RFC 8314 §5.1:
+ * clients compare the priority across the TLS and STARTTLS forms of a service and try the lowest
+ * first, so implicit TLS gets 0 and STARTTLS 10.
  */
 export function clientSrvRecords(answers: Pick<Answers, 'domain' | 'hostname'>): ClientSrv[] {
   const domain = normalizeName(answers.domain);
   const target = normalizeName(answers.hostname);
   const srv = (service: keyof typeof CLIENT_PORTS, priority: number): ClientSrv => ({ name: `_${service}._tcp.${domain}`, priority, weight: 1, port: CLIENT_PORTS[service], target });
   return [srv('submissions', 0), srv('submission', 10), srv('imaps', 0), srv('imap', 10)];
+}
+
+/**
+ * The services the server does not offer: POP3 (RFC 6186 §3.3 names _pop3 and _pop3s). An SRV
+ * with the target "." says so (RFC 2782; RFC 6186 §4), so clients do not guess and try it.
+ */
+export function clientSrvNotOffered(answers: Pick<Answers, 'domain'>): ClientSrv[] {
+  const domain = normalizeName(answers.domain);
+  return ['pop3s', 'pop3'].map((service) => ({ name: `_${service}._tcp.${domain}`, priority: 0, weight: 0, port: 0, target: '' }));
+}
+
+/** An SRV's data in presentation form: "0 1 465 mail.example.org." (the root target prints as "."). */
+export function srvData(r: Pick<ClientSrv, 'priority' | 'weight' | 'port' | 'target'>): string {
+  return `${r.priority} ${r.weight} ${r.port} ${r.target}.`;
 }

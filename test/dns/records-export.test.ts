@@ -10,6 +10,8 @@ import { query, recordsOf } from '../../src/dns/client.js';
 import { recordsCommand } from '../../src/commands/records.js';
 import { splitTxtValue } from '../../src/dkim/record.js';
 import { DKIM_PLACEHOLDER, dmarcValue, expandIPv6, expectedRecords, reverseName } from '../../src/dns/expected.js';
+import { recordData } from '../../src/dns/records.js';
+import { mtaStsTxt } from '../../src/published/mta-sts.js';
 import { recordsJson, recordsTable, zoneData, zoneLines } from '../../src/dns/zone-export.js';
 import { nsdBinary, startNsd } from './nsd.js';
 import { describeWithNsd } from './with-nsd.js';
@@ -44,7 +46,7 @@ describe('names and values', () => {
     expect(dmarcValue({ dmarcPolicy: 'quarantine', dmarcReports: 'x@y.org' })).not.toMatch(/pct|rf=|ri=/);
   });
 
-  it('expected records: MX, A, AAAA, SPF at domain and host, DKIM, DMARC, both PTRs', () => {
+  it('expected records: MX, A, AAAA, SPF at domain and host, DKIM, DMARC, MTA-STS, TLS-RPT, client SRV and autoconfig, both PTRs', () => {
     const r = expectedRecords(answers, pem);
     expect(r.map((x) => `${x.check} ${x.name} ${x.type} ${x.type === 'TXT' ? x.value.slice(0, 20) : x.value}`)).toEqual([
       'mx example.org MX 10 mail.example.org.',
@@ -54,10 +56,35 @@ describe('names and values', () => {
       'spf mail.example.org TXT v=spf1 a -all',
       'dkim mw._domainkey.example.org TXT v=DKIM1; k=rsa; p=MI',
       'dmarc _dmarc.example.org TXT v=DMARC1; p=quaranti',
+      'mta-sts mta-sts.example.org CNAME mail.example.org.',
+      `mta-sts _mta-sts.example.org TXT ${mtaStsTxt(answers)!.slice(0, 20)}`,
+      'tls-rpt _smtp._tls.example.org TXT v=TLSRPTv1; rua=mail',
+      'autoconfig autoconfig.example.org CNAME mail.example.org.',
+      'srv _submissions._tcp.example.org SRV 0 1 465 mail.example.org.',
+      'srv _submission._tcp.example.org SRV 10 1 587 mail.example.org.',
+      'srv _imaps._tcp.example.org SRV 0 1 993 mail.example.org.',
+      'srv _imap._tcp.example.org SRV 10 1 143 mail.example.org.',
+      'srv _pop3s._tcp.example.org SRV 0 0 0 .',
+      'srv _pop3._tcp.example.org SRV 0 0 0 .',
       'ptr 10.2.0.192.in-addr.arpa PTR mail.example.org.',
       `ptr ${reverseName('2001:db8::10')} PTR mail.example.org.`,
     ]);
     expect(r.filter((x) => x.where === 'provider').map((x) => x.type)).toEqual(['PTR', 'PTR']);
+  });
+
+  it('MTA-STS off: no web names and no _mta-sts; TLS-RPT and the SRV records stay', () => {
+    const r = expectedRecords({ ...answers, mtaSts: 'off' }, pem);
+    expect(r.filter((x) => x.type === 'CNAME' || x.check === 'mta-sts')).toEqual([]);
+    expect(r.filter((x) => x.check === 'tls-rpt').map((x) => x.value)).toEqual(['v=TLSRPTv1; rua=mailto:tlsrpt@example.org']);
+    expect(r.filter((x) => x.check === 'srv')).toHaveLength(6);
+  });
+
+  it('the host name is the domain: the web names are CNAMEs to the apex; a web name that is the host name gets none', () => {
+    const apex = expectedRecords({ ...answers, hostname: 'example.org' }, pem);
+    expect(apex.filter((x) => x.type === 'CNAME').map((x) => `${x.name} ${x.value}`)).toEqual(['mta-sts.example.org example.org.', 'autoconfig.example.org example.org.']);
+    expect(apex.filter((x) => x.type === 'SRV' && x.check === 'srv').map((x) => x.value.split(' ').pop())).toEqual(['example.org.', 'example.org.', 'example.org.', 'example.org.', '.', '.']);
+    const self = expectedRecords({ ...answers, hostname: 'autoconfig.example.org' }, pem);
+    expect(self.filter((x) => x.type === 'CNAME').map((x) => x.name)).toEqual(['mta-sts.example.org']);
   });
 
   it('no key yet: a placeholder, flagged', () => {
@@ -140,17 +167,23 @@ describe('recordsCommand', () => {
     const s = sink();
     await recordsCommand({ answers, format: 'json', dkimPublicKeyPem: pem, out: s.out });
     const j = JSON.parse(s.text()) as { records: Array<{ type: string }> };
-    expect(j.records.map((r) => r.type)).toEqual(['MX', 'A', 'AAAA', 'TXT', 'TXT', 'TXT', 'TXT', 'PTR', 'PTR']);
+    expect(j.records.map((r) => r.type)).toEqual(['MX', 'A', 'AAAA', 'TXT', 'TXT', 'TXT', 'TXT', 'CNAME', 'TXT', 'TXT', 'CNAME', 'SRV', 'SRV', 'SRV', 'SRV', 'SRV', 'SRV', 'PTR', 'PTR']);
   });
 });
 
-/** `records --format zone` output, pasted as it is below the SOA and NS of the domain's zone. */
-async function pastedZone(a: Answers): Promise<string> {
+/**
+ * `records --format zone` output, pasted as it is below the SOA and NS of the domain's zone (and
+ * below what the zone already holds: a website at the apex, say).
+ */
+async function pastedZone(a: Answers, already: string[] = []): Promise<string> {
   const s = sink();
   expect(await recordsCommand({ answers: a, format: 'zone', dkimPublicKeyPem: pem, out: s.out })).toBe(0);
-  const head = ['$TTL 300', `@ IN SOA ns1.${a.domain}. hostmaster.${a.domain}. 1 3600 900 604800 120`, '@ IN NS ns1', 'ns1 IN A 127.0.0.1'];
+  const head = ['$TTL 300', `@ IN SOA ns1.${a.domain}. hostmaster.${a.domain}. 1 3600 900 604800 120`, '@ IN NS ns1', 'ns1 IN A 127.0.0.1', ...already];
   return `${head.join('\n')}\n${s.text()}`;
 }
+
+/** A zone that already has a website at the apex and www (the usual domain a mail server joins). */
+const WEBSITE = ['@ IN A 192.0.2.80', '@ IN AAAA 2001:db8::80', 'www IN CNAME @', '@ IN TXT "google-site-verification=abc"'];
 
 describeWithNsd('records --format zone loads into a real zone as printed', () => {
   const checker = path.join(path.dirname(nsdBinary() ?? '/usr/sbin/nsd'), 'nsd-checkzone');
@@ -162,15 +195,25 @@ describeWithNsd('records --format zone loads into a real zone as printed', () =>
     const r = spawnSync(checker, [domain, file], { encoding: 'utf8' });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   };
-  const cases: [string, Answers][] = [
-    ['IPv4 only', answersFor('example.org', 10)],
-    ['IPv4 and IPv6', answersFor('example.org', 10, { ipv6: '2001:db8::10' })],
+  const cases: [string, Answers, string[]][] = [
+    ['IPv4 only', answersFor('example.org', 10), []],
+    ['IPv4 and IPv6', answersFor('example.org', 10, { ipv6: '2001:db8::10' }), []],
+    ['the host name is the domain, beside a website at the apex', answersFor('example.org', 10, { hostname: 'example.org', ipv6: '2001:db8::10' }), WEBSITE.filter((l) => !l.startsWith('@ IN A') && !l.startsWith('@ IN AAAA'))],
+    ['a website at the apex, MTA-STS enforce', answersFor('example.org', 10, { mtaSts: 'enforce' }), WEBSITE],
+    ['MTA-STS off', answersFor('example.org', 10, { mtaSts: 'off' }), WEBSITE],
   ];
 
-  it.each(cases)('%s: nsd-checkzone accepts it', async (_, a) => {
-    const r = checkzone(a.domain, await pastedZone(a));
+  it.each(cases)('%s: nsd-checkzone accepts it', async (_, a, already) => {
+    const r = checkzone(a.domain, await pastedZone(a, already));
     expect(r.output).toContain(`zone ${a.domain} is ok`);
     expect(r.status).toBe(0);
+  });
+
+  it('the check can fail: a web name that already has an address beside the printed CNAME is refused', async () => {
+    const a = cases[0]![1];
+    const r = checkzone(a.domain, await pastedZone(a, ['autoconfig IN A 192.0.2.81']));
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/CNAME and other data/);
   });
 
   it('the check can fail: the same output with its PTR lines uncommented is refused as out of zone', async () => {
@@ -181,19 +224,30 @@ describeWithNsd('records --format zone loads into a real zone as printed', () =>
     expect(r.output).toMatch(/out of zone|outside the zone/);
   });
 
-  it.each(cases)('%s: a running NSD serves every zone record of it', async (_, a) => {
-    const nsd = await startNsd([{ name: a.domain, text: await pastedZone(a) }]);
+  it.each(cases)('%s: a running NSD serves every zone record of it', async (_, a, already) => {
+    const nsd = await startNsd([{ name: a.domain, text: await pastedZone(a, already) }]);
     try {
       const server = { host: nsd.host, port: nsd.port };
-      for (const r of expectedRecords(a, pem).filter((x) => x.where === 'zone')) {
+      const rows = expectedRecords(a, pem).filter((x) => x.where === 'zone');
+      expect(rows.filter((x) => x.type === 'SRV')).toHaveLength(6);
+      for (const r of rows) {
         const answer = await query(server, r.name, r.type, { timeoutMs: 2000 });
         expect(answer.kind, `${r.name} ${r.type}`).toBe('answer');
         const got =
-          r.type === 'TXT' ? recordsOf(answer, 'TXT').map((x) => x.strings.join(''))
-          : r.type === 'MX' ? recordsOf(answer, 'MX').map((x) => `${x.preference} ${x.exchange}.`)
-          : recordsOf(answer, r.type as 'A' | 'AAAA').map((x) => x.address);
+          r.type === 'TXT' ? recordsOf(answer, 'TXT').filter((x) => x.name === r.name).map((x) => x.strings.join('')).filter((v) => v.startsWith(r.value.slice(0, 6)))
+          : r.type === 'A' || r.type === 'AAAA' ? recordsOf(answer, r.type).map((x) => x.address)
+          : answer.records.filter((x) => x.type === r.type && x.name === r.name).map(recordData);
         expect(got, `${r.name} ${r.type}`).toEqual([r.value]);
       }
+      // what a mail client and a sender really ask: the web names lead to the server's address
+      for (const web of rows.filter((x) => x.type === 'CNAME')) {
+        const answer = await query(server, web.name, 'A', { timeoutMs: 2000 });
+        expect(recordsOf(answer, 'A').map((x) => x.address), web.name).toEqual([a.ipv4]);
+      }
+      const imaps = await query(server, `_imaps._tcp.${a.domain}`, 'SRV', { timeoutMs: 2000 });
+      expect(recordsOf(imaps, 'SRV').map((x) => `${x.port} ${x.target}`)).toEqual([`993 ${a.hostname}`]);
+      const pop3 = await query(server, `_pop3._tcp.${a.domain}`, 'SRV', { timeoutMs: 2000 });
+      expect(recordsOf(pop3, 'SRV').map((x) => `${x.port} ${x.target}.`)).toEqual(['0 .']);
     } finally {
       await nsd.stop();
     }

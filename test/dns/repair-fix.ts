@@ -27,6 +27,7 @@ const RECORD = new RegExp(
     `(TXT)\\s+(\\(\\s*${QUOTED}(?:\\s+${QUOTED})*\\s*\\)|${QUOTED}(?:\\s+${QUOTED})*)`,
     `|(CAA)\\s+(\\d+\\s+\\w+\\s+${QUOTED})`,
     '|(MX)\\s+(\\d+\\s+\\S+\\.)',
+    '|(SRV)\\s+(\\d+\\s+\\d+\\s+\\d+\\s+\\S*\\.)',
     '|(A|AAAA|CNAME|NS|PTR)\\s+([0-9A-Za-z:._-]*[0-9A-Za-z:.])',
     ')',
   ].join(''),
@@ -54,8 +55,8 @@ export function parseLine(line: string): Rec | null {
 export function recordsIn(fix: string): Rec[] {
   const out: Rec[] = [];
   for (const m of fix.matchAll(RECORD)) {
-    const type = m[2] ?? m[4] ?? m[6] ?? m[8]!;
-    const data = (m[3] ?? m[5] ?? m[7] ?? m[9]!).replace(/\s+/g, ' ');
+    const type = m[2] ?? m[4] ?? m[6] ?? m[8] ?? m[10]!;
+    const data = (m[3] ?? m[5] ?? m[7] ?? m[9] ?? m[11]!).replace(/\s+/g, ' ');
     out.push({ owner: m[1]!.toLowerCase(), type, data });
   }
   return out;

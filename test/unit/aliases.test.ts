@@ -17,18 +17,23 @@ describe('postmasterUser', () => {
 });
 
 describe('wantedAliases', () => {
-  it('postmaster to its person; abuse, hostmaster, root and the DMARC report address to the postmaster', () => {
+  it('postmaster to its person; abuse, hostmaster, root, the TLS-RPT and DMARC report addresses to the postmaster', () => {
     expect(wantedAliases({ ...answers, postmaster: 'bob' })).toEqual([
       ['postmaster', 'bob'],
       ['abuse', 'postmaster'],
       ['hostmaster', 'postmaster'],
       ['root', 'postmaster'],
+      ['tlsrpt', 'postmaster'],
       ['dmarc-reports', 'postmaster'],
     ]);
   });
 
+  it('a user named tlsrpt reads the TLS-RPT reports himself: no alias shadows him', () => {
+    expect(wantedAliases({ ...answers, users: [...answers.users, 'tlsrpt'] }).map(([n]) => n)).not.toContain('tlsrpt');
+  });
+
   it('no alias for a report address that is a user, or that is elsewhere', () => {
     expect(wantedAliases({ ...answers, dmarcReports: 'alice@example.org' }).map(([n]) => n)).not.toContain('alice');
-    expect(wantedAliases({ ...answers, dmarcReports: 'r@elsewhere.test' })).toHaveLength(4);
+    expect(wantedAliases({ ...answers, dmarcReports: 'r@elsewhere.test' })).toHaveLength(5);
   });
 });

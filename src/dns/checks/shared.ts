@@ -1,12 +1,11 @@
 /**
  * Helpers the DNS checks share: findings, what a server answered, where people put records by
- * mistake, and the TXT policy records (MTA-STS, TLS-RPT) that differ only in their grammar.
+ * mistake.
  */
 import net from 'node:net';
 import type { Finding, FindingStatus } from '../../engine/types.js';
 import { describeResult, recordsOf, serverLabel, type QueryResult } from '../client.js';
 import { expectedRecords, type ExpectedRecord } from '../expected.js';
-import { hasLiteralQuotes, withoutQuotes } from '../problems.js';
 import { formatRecord, normalizeName, txtValue, type RecordType } from '../records.js';
 import type { SpfDns } from '../spf.js';
 import { recordLine } from '../zone-export.js';
@@ -101,17 +100,4 @@ export function spfDns(lookup: Lookup): SpfDns {
     addresses: (name, type) => ask(name, type, (r) => addresses(r, type)),
     mx: (name) => ask(name, 'MX', (r) => recordsOf(r, 'MX').map((m) => m.exchange)),
   };
-}
-
-export async function policyTxt(input: CheckInput, id: CheckId, name: string, version: RegExp, valid: RegExp, what: string, example: string): Promise<Finding[]> {
-  const r = await input.lookup.ask(name, 'TXT');
-  if (!answered(r)) return [couldNotCheck(id, name, r)];
-  const values = txtValues(r).filter((v) => version.test(withoutQuotes(v)));
-  if (values.length === 0) return [finding(id, 'pass', `no ${what} record at ${name} (optional)`)];
-  if (values.length > 1) return [finding(id, 'warn', `${name} has ${values.length} ${what} records; receivers ignore them all`, { evidence: seen(r), fix: 'keep one' })];
-  const v = values[0] ?? '';
-  if (hasLiteralQuotes(v) || !valid.test(v)) {
-    return [finding(id, 'warn', `the ${what} record at ${name} is malformed: ${JSON.stringify(v)}`, { evidence: seen(r), fix: `it should look like: ${name}. TXT "${example}"` })];
-  }
-  return [finding(id, 'pass', `${name}: "${v}"`, { evidence: seen(r) })];
 }

@@ -23,6 +23,8 @@ export const CHECK_IDS = [
   'tlsa',
   'mta-sts',
   'tls-rpt',
+  'srv',
+  'autoconfig',
   'local-localhost',
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
