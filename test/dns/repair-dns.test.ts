@@ -36,6 +36,8 @@ export const REPAIR_COVERS = [
   'caa',
   'mta-sts',
   'tls-rpt',
+  'srv',
+  'autoconfig',
   'local-localhost',
 ] as const;
 
@@ -79,8 +81,17 @@ function cases(): Case[] {
     { id: 'wildcard', what: 'a wildcard CNAME', answers: a('wild.example', 51), add: ['*.wild.example. 300 IN CNAME wild.example.', 'wild.example. 300 IN A 192.0.2.51'], also: ['localhost'] },
     { id: 'localhost', what: 'a localhost record in the zone', answers: a('lh.example', 52), add: ['localhost.lh.example. 300 IN A 192.0.2.52'] },
     { id: 'caa', what: 'CAA that allows another CA only (acme certificates)', answers: a('caa.example', 53), add: ['caa.example. 300 IN CAA 0 issue "digicert.com"'] },
-    { id: 'mta-sts', what: 'a malformed MTA-STS record', answers: a('sts.example', 54), add: ['_mta-sts.sts.example. 300 IN TXT "v=STSv1; id=not valid!"'] },
-    { id: 'tls-rpt', what: 'a malformed TLS-RPT record', answers: a('rpt.example', 55), add: ['_smtp._tls.rpt.example. 300 IN TXT "v=TLSRPTv1; rua=tlsrpt@rpt.example"'] },
+    { id: 'mta-sts', what: 'a malformed MTA-STS record', answers: a('sts.example', 54), drop: ['_mta-sts.sts.example. TXT'], add: ['_mta-sts.sts.example. 300 IN TXT "v=STSv1; id=not valid!"'] },
+    { id: 'mta-sts', what: 'the MTA-STS id copied from an old run (enforce)', answers: a('stsold.example', 60, { mtaSts: 'enforce' }), drop: ['_mta-sts.stsold.example. TXT'], add: ['_mta-sts.stsold.example. 300 IN TXT "v=STSv1; id=20240101T000000"'] },
+    { id: 'mta-sts', what: 'the MTA-STS record on the host name', answers: a('stshost.example', 61), drop: ['_mta-sts.stshost.example. TXT'], add: ['_mta-sts.mail.stshost.example. 300 IN TXT "v=STSv1; id=20240101T000000"'] },
+    { id: 'mta-sts', what: 'mta-sts.<domain> left at an old web server\'s address', answers: a('stsweb.example', 62), drop: ['mta-sts.stsweb.example. CNAME'], add: ['mta-sts.stsweb.example. 300 IN A 192.0.2.99'] },
+    { id: 'mta-sts', what: 'MTA-STS turned off, its record left behind', answers: a('stsoff.example', 63, { mtaSts: 'off' }), add: ['_mta-sts.stsoff.example. 300 IN TXT "v=STSv1; id=20240101T000000"'] },
+    { id: 'tls-rpt', what: 'a malformed TLS-RPT record', answers: a('rpt.example', 55), drop: ['_smtp._tls.rpt.example. TXT'], add: ['_smtp._tls.rpt.example. 300 IN TXT "v=TLSRPTv1; rua=tlsrpt@rpt.example"'] },
+    { id: 'tls-rpt', what: 'TLS-RPT reports to an address that is no mailbox', answers: a('rpt2.example', 64), drop: ['_smtp._tls.rpt2.example. TXT'], add: ['_smtp._tls.rpt2.example. 300 IN TXT "v=TLSRPTv1; rua=mailto:reports@rpt2.example"'] },
+    { id: 'tls-rpt', what: 'TLS-RPT with literal quotes', answers: a('rpt3.example', 65), drop: ['_smtp._tls.rpt3.example. TXT'], add: ['_smtp._tls.rpt3.example. 300 IN TXT "\\"v=TLSRPTv1; rua=mailto:tlsrpt@rpt3.example\\""'] },
+    { id: 'srv', what: 'an SRV record with the wrong port', answers: a('srv.example', 66), drop: ['_imaps._tcp.srv.example. SRV'], add: ['_imaps._tcp.srv.example. 300 IN SRV 0 1 143 mail.srv.example.'] },
+    { id: 'srv', what: 'no SRV for submission, made on the host name', answers: a('srv2.example', 67), drop: ['_submissions._tcp.srv2.example. SRV'], add: ['_submissions._tcp.mail.srv2.example. 300 IN SRV 0 1 465 mail.srv2.example.'] },
+    { id: 'autoconfig', what: 'no autoconfig name', answers: a('ac.example', 68), drop: ['autoconfig.ac.example. CNAME'] },
     { id: 'ns', what: 'a lame name server in the NS records', answers: a('ns.example', 56), discovered: true, add: ['ns.example. 300 IN NS ns3.ns.example.', 'ns3.ns.example. 300 IN A 127.0.0.2'] },
     { id: 'consistency', what: 'a second server with an older zone', answers: a('cons.example', 57), stale: true },
     {
@@ -122,11 +133,11 @@ function brokenWorld(c: Case): Published {
   if (c.answers.ipv6) reverse.push(`${reverseName(c.answers.ipv6)}. 300 IN PTR ${c.answers.hostname}.`);
   const world: Published = { forward, reverse, hosts: c.hosts ?? '127.0.0.1 localhost\n::1 localhost\n' };
   if (c.stale) {
-    // The primary got a TLS-RPT record (serial 2); the second server still has serial 1 without it.
+    // The primary got a CAA record (serial 2); the second server still has serial 1 without it.
     world.secondary = [...world.forward];
     world.forward = [
       ...world.forward.map((l) => l.replace(/ 1 3600 900 604800 120$/, ' 2 3600 900 604800 120')),
-      `_smtp._tls.${c.answers.domain}. 300 IN TXT "v=TLSRPTv1; rua=mailto:postmaster@${c.answers.domain}"`,
+      `${c.answers.domain}. 300 IN CAA 0 issue "letsencrypt.org"`,
     ];
   }
   return world;
