@@ -69,7 +69,7 @@ describeWithNsd('DNS doctor against NSD', () => {
 
   it('a correct zone (made from `records` output) gives no fail and no warning', async () => {
     const r = await check(sc('good').answers);
-    const ids: CheckId[] = ['ns', 'consistency', 'a', 'aaaa', 'mx', 'ptr', 'spf', 'dkim', 'dmarc', 'wildcard', 'localhost', 'caa', 'mta-sts', 'tls-rpt'];
+    const ids: CheckId[] = ['ns', 'consistency', 'a', 'aaaa', 'mx', 'ptr', 'spf', 'dkim', 'dmarc', 'wildcard', 'localhost', 'caa', 'mta-sts', 'tls-rpt', 'srv', 'autoconfig'];
     expect(Object.fromEntries(ids.map((id) => [id, status(r, id)]))).toEqual(Object.fromEntries(ids.map((id) => [id, 'pass'])));
     expect(r.checks.filter((c) => c.status !== 'pass')).toEqual([]);
     expect(text(r, 'ptr')).toContain('192.0.2.10 → mail.example.org → 192.0.2.10');
@@ -235,6 +235,24 @@ describeWithNsd('DNS doctor against NSD', () => {
     expect(status(r, 'mta-sts')).toBe('warn');
     expect(status(r, 'tls-rpt')).toBe('warn');
     expect(failing(r)).toEqual([]);
+  });
+
+  it('the records of issue 16 with the usual mistakes: each named, with the record to publish', async () => {
+    const r = await check(sc('mix').answers);
+    expect(status(r, 'srv')).toBe('fail');
+    expect(text(r, 'srv')).toContain('_imaps._tcp.mix.example says port 143; the server listens for imaps on 993');
+    expect(text(r, 'srv')).toContain('_imaps._tcp.mix.example. 3600 IN SRV 0 1 993 mail.mix.example.');
+    expect(text(r, 'srv')).toContain('_submission._tcp.mix.example points at smtp.mix.example, not at mail.mix.example');
+    expect(text(r, 'srv')).toContain('no _pop3._tcp.mix.example record');
+    // enforce: an id from an old run keeps senders on the policy they cached
+    expect(findings(r, 'mta-sts').find((f) => f.summary.includes('copied from an old run'))?.status).toBe('fail');
+    expect(text(r, 'mta-sts')).toMatch(/_mta-sts\.mix\.example\. 3600 IN TXT "v=STSv1; id=[0-9a-f]{20}"/);
+    expect(text(r, 'mta-sts')).toContain('mta-sts.mix.example is a CNAME to mail.mix.example');
+    expect(status(r, 'tls-rpt')).toBe('warn');
+    expect(text(r, 'tls-rpt')).toContain('found at _smtp._tls.mail.mix.example only, must (also) be at _smtp._tls.mix.example');
+    expect(status(r, 'autoconfig')).toBe('warn');
+    expect(text(r, 'autoconfig')).toContain('publish: autoconfig.mix.example. 3600 IN CNAME mail.mix.example.');
+    expect(failing(r).sort()).toEqual(['mta-sts', 'srv']);
   });
 
   it('CAA with another ACME directory: not held against Let\'s Encrypt\'s name, and the directory is named', async () => {

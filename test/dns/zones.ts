@@ -175,6 +175,17 @@ export function scenarios(keys: Keys): Record<string, Scenario> {
     drop: ['_mta-sts.extras.example.', '_smtp._tls.extras.example.'],
     add: ['@ CAA 0 issue "digicert.com"', '_mta-sts TXT "v=STSv1; id=not valid!"', '_smtp._tls TXT "v=TLSRPTv1; rua=tlsrpt@extras.example"'],
   });
+  // The new records of issue 16, each with a usual mistake.
+  const mix = answersFor('mix.example', 35, { mtaSts: 'enforce' });
+  add('mix', mix, {
+    drop: ['_imaps._tcp.mix.example.', '_submission._tcp.mix.example.', '_pop3._tcp.mix.example.', '_mta-sts.mix.example.', '_smtp._tls.mix.example.', 'autoconfig.mix.example.'],
+    add: [
+      '_imaps._tcp SRV 0 1 143 mail',
+      '_submission._tcp SRV 10 1 587 smtp.mix.example.',
+      '_mta-sts TXT "v=STSv1; id=20240101T000000"',
+      '_smtp._tls.mail TXT "v=TLSRPTv1; rua=mailto:tlsrpt@mix.example"',
+    ],
+  });
   return s;
 }
 
