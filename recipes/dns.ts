@@ -1,6 +1,7 @@
 /**
  * The DNS records to publish: A/AAAA, MX, SPF, DKIM (from the real key), DMARC, and the PTR the
- * hosting provider sets. Publishing is the admin's job (a manual action, shown only while a check
+ * hosting provider sets; then MTA-STS, TLS-RPT and what lets mail clients configure themselves
+ * (SRV, autoconfig), listed apart since mail flows without them. Publishing is the admin's job (a manual action, shown only while a check
  * fails); verifying asks the domain's authoritative servers (or --nameserver) and names each
  * mistake. The demo (offline) asks nobody.
  */
@@ -42,6 +43,9 @@ async function askDns(ctx: Context, dkimPublicKeyPem: string | undefined, tlsCer
   });
 }
 
+/** The records mail flows without: listed after the ones it needs. */
+const EXTRAS: ReadonlySet<string> = new Set(['mta-sts', 'tls-rpt', 'srv', 'autoconfig']);
+
 export const dnsStep: Step<DnsProbe> = {
   id: 'dns',
   title: 'DNS records',
@@ -60,10 +64,14 @@ export const dnsStep: Step<DnsProbe> = {
       return found.length > 0 && found.every((c) => c.status === 'pass');
     };
     const needed = (r: ExpectedRecord) => report === null || !passed(r.check);
-    const zone = records.filter((r) => r.where === 'zone' && needed(r));
+    const zone = records.filter((r) => r.where === 'zone' && needed(r) && !EXTRAS.has(r.check));
+    const extras = records.filter((r) => r.where === 'zone' && needed(r) && EXTRAS.has(r.check));
     const ptr = records.filter((r) => r.where === 'provider' && needed(r));
     const actions: Action[] = [];
     if (zone.length) actions.push({ type: 'manual', title: `publish these records in the DNS zone of ${ctx.answers.domain}`, lines: zone.map(recordLine) });
+    if (extras.length) {
+      actions.push({ type: 'manual', title: 'and these: MTA-STS, TLS-RPT, and mail client setup (SRV, autoconfig)', lines: extras.map(recordLine) });
+    }
     if (ptr.length) actions.push({ type: 'manual', title: 'ask your hosting provider for reverse DNS (PTR)', lines: ptr.map(recordLine) });
     const otherFailures = report?.checks.filter((c) => c.status === 'fail' && !records.some((r) => r.check === c.id)) ?? [];
     if (otherFailures.length) {

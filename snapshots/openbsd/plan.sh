@@ -215,6 +215,7 @@ postmaster: alice
 abuse: postmaster
 hostmaster: postmaster
 root: postmaster
+tlsrpt: postmaster
 dmarc-reports: postmaster
 # END mail-wizard
 MAIL_WIZARD_EOF
@@ -286,7 +287,7 @@ mkdir -p "$(dirname /etc/mail/senders)"
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 # Made from the users and the aliases table: a user may send as their own address and as the
 # aliases that reach them. After changing the aliases, `mail-wizard setup` rebuilds it.
-alice	alice@example.org, abuse@example.org, dmarc-reports@example.org, hostmaster@example.org, postmaster@example.org, root@example.org
+alice	alice@example.org, abuse@example.org, dmarc-reports@example.org, hostmaster@example.org, postmaster@example.org, root@example.org, tlsrpt@example.org
 bob	bob@example.org
 MAIL_WIZARD_EOF
 )
@@ -686,6 +687,17 @@ rcctl start smtpd
 #   mail.example.org. 3600 IN TXT "v=spf1 a -all"
 #   mail2026._domainkey.example.org. 3600 IN TXT "v=DKIM1; k=rsa; p=<PUBLIC-KEY: setup creates the DKIM key; run `mail-wizard records` again afterwards>"
 #   _dmarc.example.org. 3600 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"
+# YOU: and these: MTA-STS, TLS-RPT, and mail client setup (SRV, autoconfig)
+#   mta-sts.example.org. 3600 IN CNAME mail.example.org.
+#   _mta-sts.example.org. 3600 IN TXT "v=STSv1; id=53489ece145c54a18e5e"
+#   _smtp._tls.example.org. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.org"
+#   autoconfig.example.org. 3600 IN CNAME mail.example.org.
+#   _submissions._tcp.example.org. 3600 IN SRV 0 1 465 mail.example.org.
+#   _submission._tcp.example.org. 3600 IN SRV 10 1 587 mail.example.org.
+#   _imaps._tcp.example.org. 3600 IN SRV 0 1 993 mail.example.org.
+#   _imap._tcp.example.org. 3600 IN SRV 10 1 143 mail.example.org.
+#   _pop3s._tcp.example.org. 3600 IN SRV 0 0 0 .
+#   _pop3._tcp.example.org. 3600 IN SRV 0 0 0 .
 # YOU: ask your hosting provider for reverse DNS (PTR)
 #   25.2.0.192.in-addr.arpa. 3600 IN PTR mail.example.org.
 #   5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN PTR mail.example.org.

@@ -9,7 +9,7 @@ import type { PublishedSnapshot, PublishedState } from '../../src/dns/doctor.js'
 import type { ExpectedRecord } from '../../src/dns/expected.js';
 import type { Finding } from '../../src/engine/types.js';
 import { App } from '../../src/ui/ink/App.js';
-import { clockTime, dnsWatchLines } from '../../src/ui/ink/DnsRecords.js';
+import { clockTime, dnsWatchLines, recordLabels } from '../../src/ui/ink/DnsRecords.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { daemon, dns, frameOf, frameWhen, hosts, noColor, publish, recordingControls, start, storeFrom, T0, tick, until, type Timed } from './helpers.js';
 
@@ -203,5 +203,18 @@ describe('dnsWatchLines', () => {
     expect(lines[4]).toMatch(/^ +ns2\.example\.net +✖ missing +up to 300 s$/);
     expect(lines.at(-1)).toBe('Resolvers that asked before the fix may keep old answers for up to 300 s.');
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('record labels of the watch table', () => {
+  const rec = (name: string, type: string) => ({ name, type });
+  it('names that fit stay whole', () => {
+    expect(recordLabels([rec('example.org', 'MX'), rec('mail.example.org', 'A')], 'example.org')).toEqual(['example.org MX', 'mail.example.org A']);
+  });
+
+  it('when one does not fit (the RFC 6186 SRV names), every name is shown relative to the zone, so the rows still differ', () => {
+    const names = ['_submissions', '_submission', '_imaps', '_imap', '_pop3s', '_pop3'].map((s) => rec(`${s}._tcp.example.org`, 'SRV'));
+    const labels = recordLabels([rec('example.org', 'MX'), ...names, rec('2.0.192.in-addr.arpa', 'PTR')], 'example.org');
+    expect(labels).toEqual(['@ MX', '_submissions._tcp SRV', '_submission._tcp SRV', '_imaps._tcp SRV', '_imap._tcp SRV', '_pop3s._tcp SRV', '_pop3._tcp SRV', '2.0.192.in-addr.arpa. PTR']);
   });
 });

@@ -93,6 +93,20 @@ const REC = 26;
 const SRV = 20;
 const STATE_W = 12;
 
+/**
+ * "name TYPE" in the watch table. When some name is too long for the column (the DKIM and RFC 6186
+ * SRV names are), every name in the zone is shown relative to it ("@" for the zone itself), so the
+ * rows still tell apart and read alike.
+ */
+export function recordLabels(records: ReadonlyArray<{ name: string; type: string }>, zone: string | undefined, width = REC): string[] {
+  const full = records.map((r) => `${r.name} ${r.type}`);
+  if (!zone || full.every((l) => l.length <= width)) return full.map((l) => clip(l, width));
+  return records.map((r) => {
+    const name = r.name === zone ? '@' : r.name.endsWith(`.${zone}`) ? r.name.slice(0, -zone.length - 1) : `${r.name}.`;
+    return clip(`${name} ${r.type}`, width);
+  });
+}
+
 /** The latest snapshot as a table: per record, per authoritative server, its state and how long caches may keep an old answer. */
 export function dnsWatchLines(watch: DnsWatch, summary = true): Line[] {
   const out: Line[] = [{ text: `Published now, per authoritative server (checked every ${every(watch.intervalMs)})`, bold: true }];
@@ -100,9 +114,12 @@ export function dnsWatchLines(watch: DnsWatch, summary = true): Line[] {
   if (watch.error) out.push({ label: '! ', labelTone: 'warn', text: `DNS check failed: ${watch.error}`, tone: 'warn' });
   const snap = watch.snapshot;
   if (!snap) return out;
+  const labels = recordLabels(snap.records.map((r) => r.expected), snap.zone);
+  const relative = snap.zone !== undefined && labels.some((l) => l.startsWith('@ '));
+  if (relative) out.push({ text: `(names in ${snap.zone}: @ is ${snap.zone} itself)`, tone: 'muted' });
   out.push({ text: `${padEnd('record', REC)}  ${padEnd('server', SRV)}  ${padEnd('state', STATE_W)}  old answer kept`, bold: true });
-  for (const r of snap.records) {
-    const record = `${r.expected.name} ${r.expected.type}`;
+  for (const [k, r] of snap.records.entries()) {
+    const record = labels[k] ?? '';
     if (r.servers.length === 0) out.push({ text: `${padEnd(clip(record, REC), REC)}  ${padEnd('(no server answered)', SRV)}`, tone: 'warn' });
     r.servers.forEach((s, i) => {
       const mark = PUBLISHED_MARK[s.state] ?? { text: s.state };
