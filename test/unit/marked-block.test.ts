@@ -104,7 +104,7 @@ describe('/etc/hosts and /etc/aliases on real files (setup, then the admin edits
     // The admin's own postmaster line is not deleted: it is commented out, with the reason.
     expect(aliases).toContain('#postmaster: root\t# disabled by mail-wizard: "postmaster" is set in the mail-wizard block\n');
     for (const line of ['# my aliases', 'ceo: bob', 'sales: alice, bob', 'webmaster: someone@elsewhere.test']) expect(aliases).toContain(`${line}\n`);
-    expect(insideBlock(aliases)).toEqual(['postmaster: alice', 'abuse: postmaster', 'hostmaster: postmaster', 'root: postmaster', 'dmarc-reports: postmaster']);
+    expect(insideBlock(aliases)).toEqual(['postmaster: alice', 'abuse: postmaster', 'hostmaster: postmaster', 'root: postmaster', 'tlsrpt: postmaster', 'dmarc-reports: postmaster']);
 
     // A second setup changes nothing.
     expect(await run([hostsStep, aliasesStep])).toEqual({ hosts: 'ok', aliases: 'ok' });
@@ -142,6 +142,7 @@ describe('/etc/hosts and /etc/aliases on real files (setup, then the admin edits
       'postmaster@example.org',
       'root@example.org',
       'sales@example.org',
+      'tlsrpt@example.org',
     ]);
     expect(senders.get('bob')).toEqual(['bob@example.org', 'ceo@example.org', 'sales@example.org']);
     // An alias loop reaches nobody new (and does not hang).
