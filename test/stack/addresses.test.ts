@@ -1,8 +1,9 @@
 /**
  * Every address the wizard sets up reaches a person, and mail the box sends itself leaves signed:
  * in a Debian trixie test host, after setup and the published records, real clients prove from
- * outside that postmaster@, abuse@, hostmaster@, the DMARC report address and root (local
- * sendmail) land in the postmaster's Maildir (bob, not the first user), that a message handed to
+ * outside that postmaster@, abuse@, hostmaster@, the DMARC and TLS-RPT report addresses and root
+ * (local sendmail) land in the postmaster's Maildir (bob, not the first user), that the published
+ * TLS-RPT and RFC 6186 SRV records lead to that mailbox and to ports the server answers on, that a message handed to
  * sendmail on the box for a foreign address reaches that domain's MX with a DKIM signature a
  * verifier accepts, and that a postmaster elsewhere gets postmaster@ mail relayed to it.
  */
@@ -79,7 +80,8 @@ describe.skipIf(problem !== null)('every address reaches its person; mail from t
     expect(await inMaildir('alice', `to alice@${DOMAIN}`)()).toMatch(/^\/home\/alice\/Maildir\/new\//);
   }, 900_000);
 
-  it.each(['postmaster', 'abuse', 'hostmaster', 'dmarc-reports'])('SMTP from outside to %s@ lands in the postmaster bob\'s Maildir', async (local) => {
+  // tlsrpt@: where _smtp._tls.<domain> sends TLS-RPT reports (the records published above name it)
+  it.each(['postmaster', 'abuse', 'hostmaster', 'dmarc-reports', 'tlsrpt'])('SMTP from outside to %s@ lands in the postmaster bob\'s Maildir', async (local) => {
     const token = `alias-check-${local}`;
     const sent = await swaks('--from', `dave@${FOREIGN}`, '--to', `${local}@${DOMAIN}`, '--h-Subject', token);
     expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
@@ -88,6 +90,32 @@ describe.skipIf(problem !== null)('every address reaches its person; mail from t
     expect(await inMaildir('alice', token)()).toBeNull();
     console.log(`${local}@${DOMAIN}: delivered to ${file}`);
   }, 120_000);
+
+  it('the published TLS-RPT record names the tlsrpt mailbox; the RFC 6186 SRV records, asked from outside, lead to ports the server answers on', async () => {
+    const drill = async (type: string, name: string) => {
+      const r = ok(await host.execOutside(['drill', '@' + host.outsideAddress, '-t', type, name]));
+      // the answer section: "name. TTL IN TYPE data"
+      return r.stdout.split('\n').filter((l) => new RegExp(`^${name.replace(/\./g, '\\.')}\\.\\s+\\d+\\s+IN\\s+${type}\\s`).test(l)).map((l) => l.split(/\s+/).slice(4).join(' '));
+    };
+    expect(await drill('TXT', `_smtp._tls.${DOMAIN}`)).toEqual([`"v=TLSRPTv1; rua=mailto:tlsrpt@${DOMAIN}"`]);
+    const ports: Record<string, number> = { submissions: 465, submission: 587, imaps: 993, imap: 143 };
+    for (const [service, port] of Object.entries(ports)) {
+      const [srv, ...more] = await drill('SRV', `_${service}._tcp.${DOMAIN}`);
+      expect(more).toEqual([]);
+      const [, , gotPort, target] = (srv ?? '').split(' ');
+      expect(`${service} ${gotPort} ${target}`).toBe(`${service} ${port} mail.${DOMAIN}.`);
+      // a client follows it: the target's name resolves (outside's resolver is the NSD) and the port answers
+      const connect = await host.execOutside(['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', target!.slice(0, -1), gotPort!], { timeoutMs: 30_000 });
+      expect(connect.exitCode, `${target}:${gotPort}: ${connect.stderr}`).toBe(0);
+    }
+    expect(await drill('SRV', `_pop3._tcp.${DOMAIN}`)).toEqual(['0 0 0 .']);
+    const dns = await host.exec(wizardArgv('check', 'dns', '--json', '--platform', 'debian', '--answers', '/root/answers.json', '--nameserver', host.outsideAddress), { timeoutMs: 120_000 });
+    const checks = (JSON.parse(dns.stdout) as { checks: Array<{ id: string; status: string; summary: string }> }).checks;
+    for (const id of ['tls-rpt', 'srv', 'mta-sts', 'autoconfig']) {
+      expect(checks.filter((c) => c.id === id && c.status !== 'pass'), id).toEqual([]);
+      expect(checks.some((c) => c.id === id), id).toBe(true);
+    }
+  }, 180_000);
 
   it('mail to root, handed to sendmail on the box, lands in bob\'s Maildir', async () => {
     const sent = await host.exec(['sendmail', 'root'], { input: 'Subject: alias-check-root\n\nA message for root, as cron sends it.\n', timeoutMs: 30_000 });
