@@ -10,6 +10,22 @@ import { expectedRecords } from '../dns/expected.js';
 import { recordsJson, recordsTable, zoneLines } from '../dns/zone-export.js';
 import { tlsaRecord } from '../dns/dane.js';
 import type { Finding } from '../engine/types.js';
+import { clientSrvRecords } from '../published/autoconfig.js';
+import { mtaStsHost, mtaStsMode, MTA_STS_PATH } from '../published/mta-sts.js';
+
+/** What the MTA-STS and SRV rows ask of the person who publishes them. */
+function publishedNotes(answers: Answers): string[] {
+  const mode = mtaStsMode(answers);
+  const sts =
+    mode === 'off'
+      ? 'MTA-STS is off (mtaSts: off): no mta-sts or autoconfig name is needed; delete an _mta-sts record left from before, or senders keep looking for a policy.'
+      : `MTA-STS (${mode}): this server serves the policy at https://${mtaStsHost(answers.domain)}${MTA_STS_PATH}. Its id changes whenever the policy does (another host name or mode): publish the _mta-sts record again when \`mail-wizard records\` shows a new id.`;
+  const srv = clientSrvRecords(answers)[0]!;
+  return [
+    sts,
+    `The SRV records let mail clients find the server by themselves (RFC 6186); _pop3 and _pop3s say there is no POP3. A DNS panel that asks for the parts apart takes e.g. service _submissions, protocol _tcp, priority ${srv.priority}, weight ${srv.weight}, port ${srv.port}, target ${srv.target}.`,
+  ];
+}
 
 export interface RecordsOptions {
   answers: Answers;
@@ -37,6 +53,7 @@ export async function recordsCommand(opts: RecordsOptions): Promise<number> {
     else if (opts.dane.secure) notes.push(`${opts.dane.zone ?? opts.answers.domain} is DNSSEC-signed, but there is no certificate on this box yet: setup makes it; then run \`mail-wizard records --dane\` again for the TLSA record.`);
     else notes.push(`No TLSA record: ${opts.dane.findings.map((f) => f.summary).join('; ')}`);
   }
+  notes.push(...publishedNotes(opts.answers));
   notes.push('Reverse DNS (PTR) is set by whoever owns the IP addresses: your hosting provider\'s panel or a support ticket.');
   switch (opts.format) {
     case 'json':

@@ -80,7 +80,10 @@ function wrap(text: string, width: number): string[] {
   return out;
 }
 
-/** An aligned table; TXT values that do not fit are wrapped onto continuation lines. */
+/** Names longer than this (an IPv6 PTR name has 72 characters) wrap, so values keep room. */
+const NAME_MAX = 34;
+
+/** An aligned table; names and values that do not fit are wrapped onto continuation lines. */
 export function recordsTable(records: readonly ExpectedRecord[], width = 100): string[] {
   const rows = records.map((r) => ({
     type: r.type,
@@ -89,16 +92,18 @@ export function recordsTable(records: readonly ExpectedRecord[], width = 100): s
     where: r.where === 'zone' ? 'your DNS zone' : 'hosting provider (rDNS)',
   }));
   const wType = Math.max(4, ...rows.map((r) => r.type.length));
-  const wName = Math.max(4, ...rows.map((r) => r.name.length));
+  const wName = Math.min(NAME_MAX, Math.max(4, ...rows.map((r) => r.name.length)));
   const wWhere = Math.max(5, ...rows.map((r) => r.where.length));
   const wValue = Math.max(20, width - wType - wName - wWhere - 6);
   const out = [`${pad('TYPE', wType)}  ${pad('NAME', wName)}  ${pad('WHERE', wWhere)}  VALUE`];
   out.push(`${'-'.repeat(wType)}  ${'-'.repeat(wName)}  ${'-'.repeat(wWhere)}  ${'-'.repeat(Math.min(wValue, 40))}`);
   for (const r of rows) {
-    const chunks = wrap(r.value, wValue);
-    chunks.forEach((c, i) => {
-      out.push(i === 0 ? `${pad(r.type, wType)}  ${pad(r.name, wName)}  ${pad(r.where, wWhere)}  ${c}` : `${' '.repeat(wType + wName + wWhere + 6)}${c}`);
-    });
+    const values = wrap(r.value, wValue);
+    const names = wrap(r.name, wName);
+    for (let i = 0; i < Math.max(values.length, names.length); i++) {
+      const head = i === 0 ? `${pad(r.type, wType)}  ${pad(names[0] ?? '', wName)}  ${pad(r.where, wWhere)}  ` : `${' '.repeat(wType + 2)}${pad(names[i] ?? '', wName)}${' '.repeat(wWhere + 4)}`;
+      out.push(`${head}${values[i] ?? ''}`.trimEnd());
+    }
   }
   return out;
 }

@@ -140,6 +140,18 @@ describe('exports', () => {
     expect(t.filter((l) => l.startsWith(' ')).join('').replace(/\s+/g, '')).toContain(expectedRecords(answers, pem).find((x) => x.check === 'dkim')!.value.slice(-40));
   });
 
+  it('table with IPv6: the long PTR name wraps, so every line fits 100 columns and each SRV and CNAME row is one line', () => {
+    const t = recordsTable(expectedRecords(answers, pem), 100);
+    expect(t.filter((l) => l.length > 100)).toEqual([]);
+    for (const r of expectedRecords(answers, pem).filter((x) => x.type === 'SRV' || x.type === 'CNAME')) {
+      expect(t.filter((l) => l.includes(` ${r.name} `)).map((l) => l.endsWith(r.value)), r.name).toEqual([true]);
+    }
+    // the wrapped name reads back whole from its lines
+    const ptr6 = reverseName('2001:db8::10');
+    const at = t.findIndex((l) => l.startsWith('PTR') && ptr6.startsWith(l.split(/\s+/)[1]!) && l.split(/\s+/)[1] !== ptr6);
+    expect(t.slice(at, at + 3).map((l) => (l.startsWith('PTR') ? l.split(/\s+/)[1] : l.trim().split(/\s+/)[0])).join('')).toBe(ptr6);
+  });
+
   it('json: strings for TXT, zoneLine for each', () => {
     const j = recordsJson(expectedRecords(answers, pem));
     const dkim = j.find((x) => x.check === 'dkim');
