@@ -255,6 +255,23 @@ describeWithNsd('DNS doctor against NSD', () => {
     expect(failing(r).sort()).toEqual(['mta-sts', 'srv']);
   });
 
+  it('web names reached another way: a CNAME to another name with this server\'s address passes; the server\'s A alone warns of the missing AAAA', async () => {
+    const r = await check(sc('webnames').answers);
+    expect(status(r, 'mta-sts')).toBe('pass');
+    expect(text(r, 'mta-sts')).toContain('mta-sts.webnames.example is a CNAME to www.webnames.example, which has this server\'s address 192.0.2.36');
+    expect(status(r, 'autoconfig')).toBe('warn');
+    expect(text(r, 'autoconfig')).toContain('autoconfig.webnames.example has this server\'s IPv4 address but no AAAA');
+    expect(text(r, 'autoconfig')).toContain('publish: autoconfig.webnames.example. 3600 IN CNAME mail.webnames.example.');
+    expect(failing(r)).toEqual([]);
+  });
+
+  it('the host name is the domain: the printed zone (CNAMEs and SRV targets at the apex) passes every check', async () => {
+    const r = await check(sc('apex').answers);
+    expect(r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
+    expect(text(r, 'mta-sts')).toContain('mta-sts.apex.example is a CNAME to apex.example');
+    expect(text(r, 'srv')).toContain('at apex.example');
+  });
+
   it('CAA with another ACME directory: not held against Let\'s Encrypt\'s name, and the directory is named', async () => {
     const answers = sc('extras').answers;
     const r = await check({ ...answers, tls: { mode: 'acme', directory: 'https://acme.other-ca.example/directory' } });

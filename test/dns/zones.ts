@@ -186,6 +186,15 @@ export function scenarios(keys: Keys): Record<string, Scenario> {
       '_smtp._tls.mail TXT "v=TLSRPTv1; rua=mailto:tlsrpt@mix.example"',
     ],
   });
+  // The web names reached another way: a CNAME to another name of this server, and its own A only
+  // (the zone has IPv6 too, so the missing AAAA is a warning).
+  const web = answersFor('webnames.example', 36, { ipv6: '2001:db8::36' });
+  add('webnames', web, {
+    drop: ['mta-sts.webnames.example.', 'autoconfig.webnames.example.'],
+    add: ['www A 192.0.2.36', 'mta-sts CNAME www', 'autoconfig A 192.0.2.36'],
+  });
+  // The host name is the domain itself: the web names are CNAMEs to the apex, the SRV targets the apex.
+  add('apex', answersFor('apex.example', 37, { hostname: 'apex.example' }));
   return s;
 }
 
