@@ -91,6 +91,7 @@ function cases(): Case[] {
     { id: 'tls-rpt', what: 'TLS-RPT with literal quotes', answers: a('rpt3.example', 65), drop: ['_smtp._tls.rpt3.example. TXT'], add: ['_smtp._tls.rpt3.example. 300 IN TXT "\\"v=TLSRPTv1; rua=mailto:tlsrpt@rpt3.example\\""'] },
     { id: 'srv', what: 'an SRV record with the wrong port', answers: a('srv.example', 66), drop: ['_imaps._tcp.srv.example. SRV'], add: ['_imaps._tcp.srv.example. 300 IN SRV 0 1 143 mail.srv.example.'] },
     { id: 'srv', what: 'no SRV for submission, made on the host name', answers: a('srv2.example', 67), drop: ['_submissions._tcp.srv2.example. SRV'], add: ['_submissions._tcp.mail.srv2.example. 300 IN SRV 0 1 465 mail.srv2.example.'] },
+    { id: 'srv', what: 'STARTTLS submission preferred over implicit TLS', answers: a('srv3.example', 69), drop: ['_submissions._tcp.srv3.example. SRV'], add: ['_submissions._tcp.srv3.example. 300 IN SRV 20 1 465 mail.srv3.example.'] },
     { id: 'autoconfig', what: 'no autoconfig name', answers: a('ac.example', 68), drop: ['autoconfig.ac.example. CNAME'] },
     { id: 'ns', what: 'a lame name server in the NS records', answers: a('ns.example', 56), discovered: true, add: ['ns.example. 300 IN NS ns3.ns.example.', 'ns3.ns.example. 300 IN A 127.0.0.2'] },
     { id: 'consistency', what: 'a second server with an older zone', answers: a('cons.example', 57), stale: true },

@@ -62,6 +62,20 @@ export const checkSrv: CheckFn = async (input) => {
   const results = await Promise.all([...offered.map((w) => checkOne(input, w, true)), ...none.map((w) => checkOne(input, w, false))]);
   const problems = results.filter((f): f is Finding => f !== null);
   if (problems.length > 0) return problems;
+  // RFC 6186 §3.4, RFC 8314 §5.1: clients compare priorities across the TLS and STARTTLS forms
+  for (const [tls, starttls] of [[offered[0]!, offered[1]!], [offered[2]!, offered[3]!]] as const) {
+    const [a, b] = await Promise.all([tls, starttls].map(async (w) => recordsOf(await input.lookup.ask(w.name, 'SRV'), 'SRV').filter((x) => x.name === w.name)));
+    const low = (rs: typeof a) => Math.min(...(rs ?? []).map((x) => x.priority));
+    if (low(b) < low(a)) {
+      problems.push(
+        finding('srv', 'warn', `${starttls.name} has a lower priority (${low(b)}) than ${tls.name} (${low(a)}), so clients try STARTTLS first; RFC 8314 asks for implicit TLS first`, {
+          evidence: [...(a ?? []), ...(b ?? [])].map((x) => `${x.name}. SRV ${x.priority} ${x.weight} ${x.port} ${x.target}.`).join('\n'),
+          fix: `replace them: ${publish(expectedOf(input, 'srv', tls.name))}; ${publish(expectedOf(input, 'srv', starttls.name))}`,
+        }),
+      );
+    }
+  }
+  if (problems.length > 0) return problems;
   const host = normalizeName(input.answers.hostname);
   return [
     finding('srv', 'pass', `mail clients find ${offered.map((w) => `${service(w.name)} ${w.port}`).join(', ')} at ${host}; ${none.map((w) => service(w.name)).join(' and ')} marked not offered`, {
