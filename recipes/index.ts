@@ -15,6 +15,7 @@ import { servicesStep } from './services.js';
 import { smtpdStep } from './smtpd.js';
 import { tlsStep } from './tls.js';
 import { usersStep } from './users.js';
+import { webStep } from './web.js';
 
 export const STEPS: readonly AnyStep[] = [
   hostsStep,
@@ -25,6 +26,8 @@ export const STEPS: readonly AnyStep[] = [
   // (policy drop) must already let in when the certificate is asked for.
   firewallStep,
   tlsStep,
+  // After TLS: the HTTPS servers load the certificate, which names the web names by then.
+  webStep,
   aliasesStep,
   smtpdStep,
   dovecotStep,

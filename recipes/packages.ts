@@ -7,6 +7,7 @@
  */
 import type { Action, Context, Finding, Step } from '../src/engine/types.js';
 import { describeFailure } from '../src/host/host.js';
+import { servesWeb } from '../src/published/mta-sts.js';
 import { holdersText, lockCause, packageLockHolders } from '../src/diagnose/package-lock.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
@@ -16,6 +17,8 @@ export function wantedPackages(ctx: Pick<Context, 'answers' | 'platform'>): stri
   if (ctx.platform.name === 'debian') {
     names.push('nftables');
     if (ctx.answers.tls.mode === 'acme') names.push('certbot');
+    // The MTA-STS policy and autoconfig over HTTPS (OpenBSD has httpd in base).
+    if (servesWeb(ctx.answers)) names.push('nginx');
   }
   return names;
 }

@@ -20,6 +20,10 @@ import {
   renderHttpdOwn,
 } from './templates/acme.js';
 import { tlsPaths } from './templates/input.js';
+import { ACME_WEBROOT, NGINX_ACME_CONF, WEB_ROOT, renderNginxAcme } from './templates/web.js';
+import { certificateNames, webNames } from '../src/published/web-names.js';
+import { servesWeb } from '../src/published/mta-sts.js';
+import { daemonRunning } from './lib/daemon-state.js';
 
 interface TlsProbe {
   certExists: boolean;
@@ -31,6 +35,66 @@ interface TlsProbe {
   keyModeBad: boolean;
   /** acme: the directory the certificate on disk was asked from, as its renewal files say; null if they do not. */
   issuedFrom: string | null;
+  /** Names the answers want on the certificate (the web names) that it lacks. */
+  missingNames: string[];
+  /** Debian acme: what certbot's renewal file says (null: no renewal file). */
+  renewal: CertbotRenewal | null;
+  /** Debian acme with nginx serving the challenges: whether nginx runs. */
+  nginxRunning: boolean;
+}
+
+/** What certbot keeps in /etc/letsencrypt/renewal/<name>.conf that the next renewal depends on. */
+export interface CertbotRenewal {
+  /** `authenticator = standalone | webroot`. */
+  authenticator: string | null;
+  /** `reuse_key = True`: renewals keep the key (DANE's TLSA record names it). */
+  reuseKey: boolean;
+}
+
+export function parseCertbotRenewal(text: string): CertbotRenewal {
+  return {
+    authenticator: /^authenticator\s*=\s*(\S+)\s*$/m.exec(text)?.[1] ?? null,
+    reuseKey: /^reuse_key\s*=\s*True\s*$/m.test(text),
+  };
+}
+
+/** The names of `names` the certificate does not carry (hostname checks also read the subject, as clients do). */
+export function namesMissing(certPem: string | null, names: string[]): string[] {
+  if (certPem === null) return [];
+  try {
+    const x509 = new X509Certificate(certPem);
+    return names.filter((n) => !x509.checkHost(n));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Debian's ACME flow: certbot's standalone server binds port 80 itself, which it cannot once nginx
+ * (installed to serve the MTA-STS policy) holds port 80: then nginx answers the challenges from a
+ * webroot of ours (NGINX_ACME_CONF) and certbot writes them there (certbot --webroot -w).
+ */
+export function certbotWebroot(answers: Context['answers'], platform: Context['platform']): boolean {
+  return platform.name === 'debian' && answers.tls.mode === 'acme' && servesWeb(answers);
+}
+
+/**
+ * `certbot certonly` for our lineage: every certificate name (-d each, the host name first, so
+ * --cert-name keeps the lineage's path /etc/letsencrypt/live/<host>/), --expand to add names to it,
+ * and --reuse-key so renewals keep the key (certbot then writes reuse_key = True in the renewal
+ * file: DANE's TLSA record names the key). certbot keeps the authenticator and --server in the
+ * renewal file, so `certbot renew` does the same.
+ */
+export function certbotCertonly(ctx: Pick<Context, 'answers' | 'platform'>, force: boolean): string[] {
+  const { answers, platform } = ctx;
+  const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
+  const auth = certbotWebroot(answers, platform) ? ['--webroot', '-w', ACME_WEBROOT] : ['--standalone'];
+  return [
+    'certbot', 'certonly', ...auth, '--non-interactive', '--agree-tos', '-m', email, '--server', acmeDirectory(answers.tls),
+    ...(force ? ['--force-renewal'] : []),
+    '--reuse-key', '--expand', '--cert-name', answers.hostname,
+    ...certificateNames(answers).flatMap((n) => ['-d', n]),
+  ];
 }
 
 /** Why a certificate on disk cannot serve (the key is compared only when it can be read: not in a dry-run). */
@@ -61,6 +125,11 @@ const DAILY_LOCAL = '/etc/daily.local';
  * lineage's renewal file; on OpenBSD our acme-client include names it (`api url "URL"`) unless the
  * admin's own "letsencrypt" authority is used. null when neither says.
  */
+async function certbotRenewalOnDisk(ctx: Context): Promise<CertbotRenewal | null> {
+  const text = await ctx.host.readFile(`/etc/letsencrypt/renewal/${ctx.answers.hostname}.conf`);
+  return text === null ? null : parseCertbotRenewal(text);
+}
+
 async function directoryOnDisk(ctx: Context): Promise<string | null> {
   if (ctx.platform.name === 'openbsd') {
     const own = await ctx.host.readFile(ownInclude(ctx.platform.paths.acmeClientConf));
@@ -79,7 +148,8 @@ async function renewalFiles(ctx: Context): Promise<ManagedFile[]> {
   const { platform } = ctx;
   const input = { answers: ctx.answers, platform, facts: ctx.facts };
   if (certbotRenews(input)) {
-    return [{ path: CERTBOT_DEPLOY_HOOK, content: renderCertbotDeployHook(input, ctx.facts), mode: 0o755, owner: 'root' }];
+    const hook: ManagedFile = { path: CERTBOT_DEPLOY_HOOK, content: renderCertbotDeployHook(input, ctx.facts), mode: 0o755, owner: 'root' };
+    return certbotWebroot(ctx.answers, platform) ? [hook, { path: NGINX_ACME_CONF, content: renderNginxAcme(ctx.answers), mode: 0o644, owner: 'root' }] : [hook];
   }
   if (ctx.answers.tls.mode !== 'acme' || platform.name !== 'openbsd') return [];
   const read = (path: string) => ctx.host.readFile(path);
@@ -110,6 +180,9 @@ export const tlsStep: Step<TlsProbe> = {
       certProblem: certificateProblem(certPem, certPem === null ? null : await ctx.host.readFile(key), ctx.answers.hostname),
       keyModeBad: keyStat !== null && (keyStat.uid !== 0 || (keyStat.mode & 0o037) !== 0),
       issuedFrom: ctx.answers.tls.mode === 'acme' ? await directoryOnDisk(ctx) : null,
+      missingNames: namesMissing(certPem, webNames(ctx.answers)),
+      renewal: ctx.answers.tls.mode === 'acme' && ctx.platform.name === 'debian' ? await certbotRenewalOnDisk(ctx) : null,
+      nginxRunning: certbotWebroot(ctx.answers, ctx.platform) ? (await daemonRunning(ctx, 'httpd')).ok : false,
     };
   },
   plan(ctx, probed) {
@@ -121,6 +194,7 @@ export const tlsStep: Step<TlsProbe> = {
       // The admin's certificate and key: named, never changed.
       const yours: string[] = [];
       if (probed.certProblem) yours.push(`${cert} ${probed.certProblem}: put a valid certificate for ${answers.hostname} there`);
+      if (!probed.certProblem && probed.missingNames.length) yours.push(`${cert} does not name ${probed.missingNames.join(', ')} (the MTA-STS and autoconfig web server serves them): add them to your certificate`);
       if (probed.keyModeBad) yours.push(`chown root ${key} && chmod 0600 ${key}`);
       if (yours.length) actions.push({ type: 'manual', title: 'fix the certificate you gave (mail-wizard leaves your files alone)', lines: yours });
       return actions.length ? { actions } : { actions, reason: `using the existing certificate ${cert}` };
@@ -130,26 +204,38 @@ export const tlsStep: Step<TlsProbe> = {
       actions.push({ type: 'run', argv: ['chown', 'root', key], timeoutMs: 30_000 }, { type: 'run', argv: ['chmod', '0600', key], timeoutMs: 30_000 });
     }
     if (answers.tls.mode === 'self-signed') {
+      const altNames = webNames(answers);
       if (!probed.certExists) {
         actions.push({ type: 'mkdir', path: platform.paths.privateKeyDir, mode: 0o700, owner: 'root' });
-        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames: [], days: 825 });
-      } else if (probed.certProblem) {
+        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames, days: 825 });
+      } else if (probed.certProblem || probed.missingNames.length) {
         // Ours to remake, from the same key (the old certificate is backed up).
-        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames: [], days: 825 });
+        actions.push({ type: 'selfSignedCert', certPath: cert, keyPath: key, hostname: answers.hostname, altNames, days: 825 });
       }
       return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert}` };
     }
     // ACME
-    actions.push(...planFiles(probed.files));
+    const writes = planFiles(probed.files);
+    actions.push(...writes);
+    const webroot = certbotWebroot(answers, platform);
+    if (webroot && (writes.some((w) => w.path === NGINX_ACME_CONF) || !probed.nginxRunning || !probed.certExists)) {
+      // nginx answers the challenges from our webroot before certbot asks (its config checked first).
+      actions.push(
+        { type: 'mkdir', path: WEB_ROOT, mode: 0o755, owner: 'root' },
+        { type: 'mkdir', path: ACME_WEBROOT, mode: 0o755, owner: 'root' },
+        { type: 'run', argv: ['nginx', '-t'], timeoutMs: 30_000 },
+        { type: 'service', name: platform.services.httpd, op: 'enable', argv: platform.service('httpd', 'enable', ctx.facts), timeoutMs: 30_000 },
+        { type: 'service', name: platform.services.httpd, op: 'restart', argv: platform.service('httpd', 'restart', ctx.facts), timeoutMs: 60_000 },
+      );
+    }
     if (probed.certExists && probed.certProblem) {
       // acme-client -F: "Force updating the certificate signature even if it's too soon" (openbsd/src usr.sbin/acme-client/acme-client.1).
       const renew = platform.name === 'openbsd'
         ? `acme-client -Fv ${answers.hostname}`
-        : `certbot certonly --standalone --force-renewal --server ${acmeDirectory(answers.tls)} -d ${answers.hostname}`;
+        : certbotCertonly(ctx, true).join(' ');
       actions.push({ type: 'manual', title: `the certificate ${probed.certProblem}: get a new one`, lines: [renew, 'mail-wizard repair'] });
     }
     const directory = acmeDirectory(answers.tls);
-    const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
     const port = new URL(directory).port;
     if (platform.name === 'openbsd' && port !== '' && port !== '443') {
       // acme-client speaks TLS only to port 443; any other port gets plain HTTP (http_alloc():
@@ -161,17 +247,28 @@ export const tlsStep: Step<TlsProbe> = {
       });
       return { actions };
     }
-    if (probed.certExists && !probed.certProblem && probed.issuedFrom !== null && probed.issuedFrom !== directory) {
-      // The answers name another CA than the one the certificate came from (staging, then
-      // production): a certificate from the new one now, not at the next renewal.
+    // Why the certificate on disk must be asked for again now, not at the next renewal.
+    const again: string[] = [];
+    if (probed.certExists && !probed.certProblem) {
+      // The answers name another CA than the one the certificate came from (staging, then production).
+      if (probed.issuedFrom !== null && probed.issuedFrom !== directory) again.push('ca');
+      // The web server's names are new (MTA-STS turned on).
+      if (probed.missingNames.length) again.push('names');
+      // certbot renews the way its renewal file says: standalone cannot bind port 80 once nginx
+      // holds it; and without reuse_key a renewal makes a new key (DANE's TLSA names the key).
+      if (platform.name === 'debian' && probed.renewal) {
+        if (probed.renewal.authenticator !== (webroot ? 'webroot' : 'standalone')) again.push('authenticator');
+        if (!probed.renewal.reuseKey) again.push('reuse-key');
+      }
+    }
+    if (again.length) {
       actions.push(
         platform.name === 'openbsd'
-          ? { type: 'run', argv: ['acme-client', '-F', '-v', answers.hostname], timeoutMs: 5 * 60_000 }
-          : {
-            type: 'run',
-            argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', directory, '--force-renewal', '--cert-name', answers.hostname, '-d', answers.hostname],
-            timeoutMs: 5 * 60_000,
-          },
+          // A changed name list forces a new certificate by itself ("domain list changed, forcing
+          // renewal": revokeproc() in openbsd/src usr.sbin/acme-client/revokeproc.c); -F for another CA.
+          ? { type: 'run', argv: ['acme-client', ...(again.includes('ca') ? ['-F'] : []), '-v', answers.hostname], timeoutMs: 5 * 60_000 }
+          // certbot rewrites the lineage's renewal file (server, authenticator, reuse_key) when it issues.
+          : { type: 'run', argv: certbotCertonly(ctx, true), timeoutMs: 5 * 60_000 },
       );
     }
     if (!probed.certExists) {
@@ -184,14 +281,10 @@ export const tlsStep: Step<TlsProbe> = {
           { type: 'run', argv: ['acme-client', '-v', answers.hostname], timeoutMs: 5 * 60_000, okExitCodes: [0, 2] },
         );
       } else {
-        actions.push({
-          type: 'run',
-          // --server: the ACME directory (certbot(1)); certbot keeps it in the lineage's renewal
-          // file, so `certbot renew` asks the same CA. A test CA's TLS is trusted through
-          // REQUESTS_CA_BUNDLE in the wizard's environment, which certbot inherits (README).
-          argv: ['certbot', 'certonly', '--standalone', '--non-interactive', '--agree-tos', '-m', email, '--server', directory, '-d', answers.hostname],
-          timeoutMs: 5 * 60_000,
-        });
+        // --server: the ACME directory (certbot(1)); certbot keeps it in the lineage's renewal
+        // file, so `certbot renew` asks the same CA. A test CA's TLS is trusted through
+        // REQUESTS_CA_BUNDLE in the wizard's environment, which certbot inherits (README).
+        actions.push({ type: 'run', argv: certbotCertonly(ctx, false), timeoutMs: 5 * 60_000 });
       }
     }
     return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert} and renewal is set up` };
@@ -219,6 +312,15 @@ export async function verifyCertificate(ctx: Context): Promise<Finding[]> {
     findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate does not name ${host}`, evidence: `subject: ${x509.subject?.replace(/\n/g, ', ') || 'none'}; names: ${x509.subjectAltName ?? 'none'}`, fix: `Get a certificate for ${host}.` });
   } else if (new Date(x509.validTo).getTime() < Date.now()) {
     findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate expired on ${x509.validTo}`, fix: 'Renew it (acme-client / certbot renew), then restart smtpd and dovecot.' });
+  } else if (namesMissing(certPem, webNames(ctx.answers)).length) {
+    const missing = namesMissing(certPem, webNames(ctx.answers));
+    findings.push({
+      status: 'fail',
+      check: 'tls.certificate',
+      summary: `the certificate does not name ${missing.join(', ')} (the MTA-STS policy and autoconfig are served under those names)`,
+      evidence: `names: ${x509.subjectAltName ?? 'none'}`,
+      fix: ctx.answers.tls.mode === 'existing' ? `Add ${missing.join(', ')} to your certificate, or set "mtaSts": "off".` : 'Run `mail-wizard repair`: it asks for (or makes) a certificate with every name.',
+    });
   } else {
     findings.push({ status: 'pass', check: 'tls.certificate', summary: `certificate for ${host}, valid until ${x509.validTo}` });
   }

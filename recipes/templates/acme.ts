@@ -17,6 +17,8 @@ import type { Platform } from '../../src/platform/types.js';
 import type { Facts } from '../../src/engine/types.js';
 import { insideBlock, outsideBlock, withBlock } from '../lib/marked-block.js';
 import { header, tlsPaths, type TemplateInput } from './input.js';
+import { webNames } from '../../src/published/web-names.js';
+import { servesWeb } from '../../src/published/mta-sts.js';
 
 /** The file of ours that a shared config file includes: /etc/httpd.conf → /etc/httpd.mail-wizard.conf. */
 export function ownInclude(sharedPath: string): string {
@@ -59,11 +61,23 @@ export function renderAcmeClientOwn(input: TemplateInput, sharedConf: string | n
 
 ${authority}
 domain ${answers.hostname} {
-	domain key "${key}"
+${alternativeNames(answers)}	domain key "${key}"
 	domain full chain certificate "${cert}"
 	sign with ${name}
 }
 `;
+}
+
+/**
+ * The web server's names on the same certificate: acme-client.conf(5), "alternative names { ... }:
+ * Specify a list of alternative names the certificate will be valid for". A changed list makes the
+ * next run ask for a new certificate by itself (revokeproc.c: "domain list changed, forcing
+ * renewal"), and the domain key stays: keyproc() loads the existing "domain key" file and makes one
+ * only when it is missing (openbsd/src usr.sbin/acme-client/keyproc.c), so the key (DANE) is stable.
+ */
+function alternativeNames(answers: TemplateInput['answers']): string {
+  const names = webNames(answers);
+  return names.length ? `\talternative names { ${names.join(' ')} }\n` : '';
 }
 
 /** The acme-client.conf authority the certificate is signed with. */
@@ -81,7 +95,7 @@ export function renderHttpdOwn(input: TemplateInput): string {
   return `${header(ownInclude(platform.paths.httpdConf), `answers ACME challenges for the certificate (included by ${platform.paths.httpdConf})`)}
 
 server "${answers.hostname}" {
-	listen on * port 80
+${webNames(answers).map((n) => `\talias "${n}"\n`).join('')}	listen on * port 80
 	location "/.well-known/acme-challenge/*" {
 		root "/acme"
 		request strip 2
@@ -100,7 +114,8 @@ export function renderHttpdConf(existing: string | null, platform: Platform): st
 
 /** The line in /etc/daily.local that renews the certificate and restarts what uses it. */
 export function acmeRenewLine({ answers }: Pick<TemplateInput, 'answers'>): string {
-  return `acme-client ${answers.hostname} && rcctl restart smtpd dovecot`;
+  // httpd re-reads its certificates when it reloads its configuration (httpd(8): SIGHUP).
+  return `acme-client ${answers.hostname} && rcctl restart smtpd dovecot${servesWeb(answers) ? ' && rcctl reload httpd' : ''}`;
 }
 
 /** daily.local (the admin's lines kept) with the renewal in a marked block. */
@@ -110,7 +125,7 @@ export function renderDailyLocal(existing: string | null, input: Pick<TemplateIn
     what: 'renew the TLS certificate',
     lines: [
       '# acme-client exits 0 when it renewed, 2 when the certificate is still valid, 1 on failure',
-      '# (acme-client(1)): smtpd and dovecot restart only after a renewal.',
+      `# (acme-client(1)): smtpd and dovecot restart${servesWeb(input.answers) ? ', and httpd reloads,' : ''} only after a renewal.`,
       acmeRenewLine(input),
     ],
     conflict: (line) => (renew.test(line) ? 'the renewal is in the mail-wizard block' : null),
@@ -136,14 +151,16 @@ export function renderCertbotDeployHook(input: TemplateInput, facts: Facts): str
   const lineage = tlsPaths(input).cert.slice(0, -'/fullchain.pem'.length);
   const restartSmtpd = platform.restart('smtpd', facts).map((c) => c.argv.map(shellWord).join(' '));
   const reloadDovecot = platform.service('dovecot', 'reload', facts).map(shellWord).join(' ');
+  // nginx (the MTA-STS policy over HTTPS) re-reads its certificates on reload.
+  const reloadWeb = servesWeb(input.answers) ? `${platform.service('httpd', 'reload', facts).map(shellWord).join(' ')}\n` : '';
   return `#!/bin/sh
 ${header(CERTBOT_DEPLOY_HOOK, 'picks up a renewed certificate')}
 #
 # certbot runs this after each renewal, with RENEWED_LINEAGE set to the renewed certificate's
-# directory. smtpd reads its certificate only when it starts; dovecot re-reads it on reload.
+# directory. smtpd reads its certificate only when it starts; dovecot (and nginx) re-read it on reload.
 set -e
 [ "$RENEWED_LINEAGE" = ${shellWord(lineage)} ] || exit 0
 ${restartSmtpd.join('\n')}
 ${reloadDovecot}
-`;
+${reloadWeb}`;
 }

@@ -11,6 +11,7 @@
  */
 import { insideBlock, withBlock, type BlockSpec } from '../lib/marked-block.js';
 import { header, type TemplateInput } from './input.js';
+import { servesWeb } from '../../src/published/mta-sts.js';
 import type { Platform } from '../../src/platform/types.js';
 
 export interface OpenPort {
@@ -38,6 +39,7 @@ export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: Open
     { port: 993, why: 'IMAP over TLS' },
   ];
   if (answers.tls.mode === 'acme') ports.push({ port: 80, why: 'HTTP, for ACME certificate challenges' });
+  if (servesWeb(answers)) ports.push({ port: 443, why: 'HTTPS, for the MTA-STS policy and mail client autoconfig' });
   ports.push(...kept);
   const seen = new Set<number>();
   return ports.filter((p) => !seen.has(p.port) && seen.add(p.port)).sort((a, b) => a.port - b.port);

@@ -48,7 +48,7 @@ hostname mail.example.org
 # == Packages
 # Installs OpenSMTPD's Rspamd filter, Dovecot (IMAP, LMTP, Sieve), Rspamd and Redis.
 DEBIAN_FRONTEND=noninteractive apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --no-remove opensmtpd opensmtpd-filter-rspamd dovecot-imapd dovecot-lmtpd dovecot-sieve rspamd redis-server openssl ca-certificates nftables certbot
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --no-remove opensmtpd opensmtpd-filter-rspamd dovecot-imapd dovecot-lmtpd dovecot-sieve rspamd redis-server openssl ca-certificates nftables certbot nginx
 
 # == Mail users
 # Each UNIX account in the answers receives user@domain mail and logs in to IMAP with its password.
@@ -76,6 +76,7 @@ mkdir -p "$(dirname /etc/nftables.mail-wizard.conf)"
 #   25    SMTP from other mail servers
 #   80    HTTP, for ACME certificate challenges
 #   143   IMAP with STARTTLS
+#   443   HTTPS, for the MTA-STS policy and mail client autoconfig
 #   465   SMTP submission over TLS
 #   587   SMTP submission with STARTTLS
 #   993   IMAP over TLS
@@ -94,6 +95,7 @@ table inet mail_wizard {
     tcp dport 25 accept
     tcp dport 80 accept
     tcp dport 143 accept
+    tcp dport 443 accept
     tcp dport 465 accept
     tcp dport 587 accept
     tcp dport 993 accept
@@ -136,6 +138,7 @@ case "$out" in *'tcp dport 22 accept'*) ;; *) echo 'missing: tcp dport 22 accept
 case "$out" in *'tcp dport 25 accept'*) ;; *) echo 'missing: tcp dport 25 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 80 accept'*) ;; *) echo 'missing: tcp dport 80 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 143 accept'*) ;; *) echo 'missing: tcp dport 143 accept' >&2; exit 1 ;; esac
+case "$out" in *'tcp dport 443 accept'*) ;; *) echo 'missing: tcp dport 443 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 465 accept'*) ;; *) echo 'missing: tcp dport 465 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 587 accept'*) ;; *) echo 'missing: tcp dport 587 accept' >&2; exit 1 ;; esac
 case "$out" in *'tcp dport 993 accept'*) ;; *) echo 'missing: tcp dport 993 accept' >&2; exit 1 ;; esac
@@ -155,18 +158,186 @@ mkdir -p "$(dirname /etc/letsencrypt/renewal-hooks/deploy/mail-wizard)"
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 #
 # certbot runs this after each renewal, with RENEWED_LINEAGE set to the renewed certificate's
-# directory. smtpd reads its certificate only when it starts; dovecot re-reads it on reload.
+# directory. smtpd reads its certificate only when it starts; dovecot (and nginx) re-read it on reload.
 set -e
 [ "$RENEWED_LINEAGE" = /etc/letsencrypt/live/mail.example.org ] || exit 0
 start-stop-daemon --stop --oknodo --retry TERM/15/KILL/5 --pidfile /run/smtpd.pid
 service opensmtpd start
 service dovecot reload
+service nginx reload
 MAIL_WIZARD_EOF
 )
 chown root /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
 chmod 0755 /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new
 mv -f /etc/letsencrypt/renewal-hooks/deploy/mail-wizard.mail-wizard-new /etc/letsencrypt/renewal-hooks/deploy/mail-wizard
-certbot certonly --standalone --non-interactive --agree-tos -m postmaster@example.org --server https://acme-v02.api.letsencrypt.org/directory -d mail.example.org
+mkdir -p "$(dirname /etc/nginx/conf.d/mail-wizard-acme.conf)"
+[ -e /etc/nginx/conf.d/mail-wizard-acme.conf ] && backup /etc/nginx/conf.d/mail-wizard-acme.conf
+(umask 077 && cat > /etc/nginx/conf.d/mail-wizard-acme.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/nginx/conf.d/mail-wizard-acme.conf: answers ACME challenges for the certificate (certbot --webroot)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+
+server {
+	listen 80;
+	listen [::]:80;
+	server_name mail.example.org mta-sts.example.org autoconfig.example.org;
+	location /.well-known/acme-challenge/ {
+		root /var/www/mail-wizard/acme;
+		default_type text/plain;
+	}
+	location / {
+		return 404;
+	}
+}
+MAIL_WIZARD_EOF
+)
+chown root /etc/nginx/conf.d/mail-wizard-acme.conf.mail-wizard-new
+chmod 0644 /etc/nginx/conf.d/mail-wizard-acme.conf.mail-wizard-new
+mv -f /etc/nginx/conf.d/mail-wizard-acme.conf.mail-wizard-new /etc/nginx/conf.d/mail-wizard-acme.conf
+if [ ! -d /var/www/mail-wizard ]; then
+  mkdir -p /var/www/mail-wizard
+  chmod 0755 /var/www/mail-wizard
+  chown root /var/www/mail-wizard
+fi
+if [ ! -d /var/www/mail-wizard/acme ]; then
+  mkdir -p /var/www/mail-wizard/acme
+  chmod 0755 /var/www/mail-wizard/acme
+  chown root /var/www/mail-wizard/acme
+fi
+nginx -t
+update-rc.d nginx defaults
+service nginx restart
+certbot certonly --webroot -w /var/www/mail-wizard/acme --non-interactive --agree-tos -m postmaster@example.org --server https://acme-v02.api.letsencrypt.org/directory --reuse-key --expand --cert-name mail.example.org -d mail.example.org -d mta-sts.example.org -d autoconfig.example.org
+
+# == Web server (MTA-STS policy, autoconfig)
+# Sending servers fetch the MTA-STS policy over HTTPS, and mail clients their settings; both need a web server with the certificate.
+if [ ! -d /var/www/mail-wizard ]; then
+  mkdir -p /var/www/mail-wizard
+  chmod 0755 /var/www/mail-wizard
+  chown root /var/www/mail-wizard
+fi
+if [ ! -d /var/www/mail-wizard/mta-sts ]; then
+  mkdir -p /var/www/mail-wizard/mta-sts
+  chmod 0755 /var/www/mail-wizard/mta-sts
+  chown root /var/www/mail-wizard/mta-sts
+fi
+if [ ! -d /var/www/mail-wizard/mta-sts/.well-known ]; then
+  mkdir -p /var/www/mail-wizard/mta-sts/.well-known
+  chmod 0755 /var/www/mail-wizard/mta-sts/.well-known
+  chown root /var/www/mail-wizard/mta-sts/.well-known
+fi
+if [ ! -d /var/www/mail-wizard/autoconfig ]; then
+  mkdir -p /var/www/mail-wizard/autoconfig
+  chmod 0755 /var/www/mail-wizard/autoconfig
+  chown root /var/www/mail-wizard/autoconfig
+fi
+if [ ! -d /var/www/mail-wizard/autoconfig/mail ]; then
+  mkdir -p /var/www/mail-wizard/autoconfig/mail
+  chmod 0755 /var/www/mail-wizard/autoconfig/mail
+  chown root /var/www/mail-wizard/autoconfig/mail
+fi
+mkdir -p "$(dirname /etc/nginx/conf.d/mail-wizard.conf)"
+[ -e /etc/nginx/conf.d/mail-wizard.conf ] && backup /etc/nginx/conf.d/mail-wizard.conf
+(umask 077 && cat > /etc/nginx/conf.d/mail-wizard.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/nginx/conf.d/mail-wizard.conf: serves the MTA-STS policy and the mail client autoconfig file
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+
+server {
+	listen 443 ssl;
+	listen [::]:443 ssl;
+	server_name mta-sts.example.org;
+	ssl_certificate /etc/letsencrypt/live/mail.example.org/fullchain.pem;
+	ssl_certificate_key /etc/letsencrypt/live/mail.example.org/privkey.pem;
+	root /var/www/mail-wizard/mta-sts;
+	location = /.well-known/mta-sts.txt {
+		types { }
+		default_type text/plain;
+	}
+	location / {
+		return 404;
+	}
+}
+
+server {
+	listen 443 ssl;
+	listen [::]:443 ssl;
+	server_name autoconfig.example.org;
+	ssl_certificate /etc/letsencrypt/live/mail.example.org/fullchain.pem;
+	ssl_certificate_key /etc/letsencrypt/live/mail.example.org/privkey.pem;
+	root /var/www/mail-wizard/autoconfig;
+	location = /mail/config-v1.1.xml {
+		types { }
+		default_type text/xml;
+	}
+	location / {
+		return 404;
+	}
+}
+MAIL_WIZARD_EOF
+)
+chown root /etc/nginx/conf.d/mail-wizard.conf.mail-wizard-new
+chmod 0644 /etc/nginx/conf.d/mail-wizard.conf.mail-wizard-new
+mv -f /etc/nginx/conf.d/mail-wizard.conf.mail-wizard-new /etc/nginx/conf.d/mail-wizard.conf
+mkdir -p "$(dirname /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt)"
+[ -e /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt ] && backup /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt
+(umask 077 && cat > /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new <<'MAIL_WIZARD_EOF'
+version: STSv1
+mode: testing
+mx: mail.example.org
+max_age: 604800
+MAIL_WIZARD_EOF
+)
+chown root /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new
+chmod 0644 /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new
+mv -f /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt
+mkdir -p "$(dirname /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml)"
+[ -e /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml ] && backup /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml
+(umask 077 && cat > /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new <<'MAIL_WIZARD_EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.org">
+    <domain>example.org</domain>
+    <displayName>example.org</displayName>
+    <displayShortName>example.org</displayShortName>
+    <incomingServer type="imap">
+      <hostname>mail.example.org</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>mail.example.org</hostname>
+      <port>143</port>
+      <socketType>STARTTLS</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.example.org</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </outgoingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.example.org</hostname>
+      <port>587</port>
+      <socketType>STARTTLS</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+MAIL_WIZARD_EOF
+)
+chown root /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new
+chmod 0644 /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new
+mv -f /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml
+nginx -t
+update-rc.d nginx defaults
+service nginx restart
 
 # == Aliases (postmaster, abuse, root)
 # postmaster@ and abuse@ must reach a person; root's mail too.

@@ -63,6 +63,7 @@ mkdir -p "$(dirname /etc/pf.conf)"
 #   25    SMTP from other mail servers
 #   80    HTTP, for ACME certificate challenges
 #   143   IMAP with STARTTLS
+#   443   HTTPS, for the MTA-STS policy and mail client autoconfig
 #   465   SMTP submission over TLS
 #   587   SMTP submission with STARTTLS
 #   993   IMAP over TLS
@@ -74,6 +75,7 @@ pass in proto tcp to port 22 label "mail-wizard 22"
 pass in proto tcp to port 25 label "mail-wizard 25"
 pass in proto tcp to port 80 label "mail-wizard 80"
 pass in proto tcp to port 143 label "mail-wizard 143"
+pass in proto tcp to port 443 label "mail-wizard 443"
 pass in proto tcp to port 465 label "mail-wizard 465"
 pass in proto tcp to port 587 label "mail-wizard 587"
 pass in proto tcp to port 993 label "mail-wizard 993"
@@ -106,6 +108,7 @@ case "$out" in *'label "mail-wizard 22"'*) ;; *) echo 'missing: label "mail-wiza
 case "$out" in *'label "mail-wizard 25"'*) ;; *) echo 'missing: label "mail-wizard 25"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 80"'*) ;; *) echo 'missing: label "mail-wizard 80"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 143"'*) ;; *) echo 'missing: label "mail-wizard 143"' >&2; exit 1 ;; esac
+case "$out" in *'label "mail-wizard 443"'*) ;; *) echo 'missing: label "mail-wizard 443"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 465"'*) ;; *) echo 'missing: label "mail-wizard 465"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 587"'*) ;; *) echo 'missing: label "mail-wizard 587"' >&2; exit 1 ;; esac
 case "$out" in *'label "mail-wizard 993"'*) ;; *) echo 'missing: label "mail-wizard 993"' >&2; exit 1 ;; esac
@@ -129,6 +132,7 @@ authority letsencrypt {
 }
 
 domain mail.example.org {
+	alternative names { mta-sts.example.org autoconfig.example.org }
 	domain key "/etc/ssl/private/mail.example.org.key"
 	domain full chain certificate "/etc/ssl/mail.example.org.fullchain.pem"
 	sign with letsencrypt
@@ -157,6 +161,8 @@ mkdir -p "$(dirname /etc/httpd.mail-wizard.conf)"
 # the previous version of this file is kept under /var/backups/mail-wizard/.
 
 server "mail.example.org" {
+	alias "mta-sts.example.org"
+	alias "autoconfig.example.org"
 	listen on * port 80
 	location "/.well-known/acme-challenge/*" {
 		root "/acme"
@@ -187,8 +193,8 @@ mkdir -p "$(dirname /etc/daily.local)"
 (umask 077 && cat > /etc/daily.local.mail-wizard-new <<'MAIL_WIZARD_EOF'
 # BEGIN mail-wizard: renew the TLS certificate
 # acme-client exits 0 when it renewed, 2 when the certificate is still valid, 1 on failure
-# (acme-client(1)): smtpd and dovecot restart only after a renewal.
-acme-client mail.example.org && rcctl restart smtpd dovecot
+# (acme-client(1)): smtpd and dovecot restart, and httpd reloads, only after a renewal.
+acme-client mail.example.org && rcctl restart smtpd dovecot && rcctl reload httpd
 # END mail-wizard
 MAIL_WIZARD_EOF
 )
@@ -204,6 +210,144 @@ rcctl enable httpd
 rcctl restart httpd
 rc=0; acme-client -v mail.example.org || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || exit "$rc"
+
+# == Web server (MTA-STS policy, autoconfig)
+# Sending servers fetch the MTA-STS policy over HTTPS, and mail clients their settings; both need a web server with the certificate.
+if [ ! -d /var/www/mail-wizard ]; then
+  mkdir -p /var/www/mail-wizard
+  chmod 0755 /var/www/mail-wizard
+  chown root /var/www/mail-wizard
+fi
+if [ ! -d /var/www/mail-wizard/mta-sts ]; then
+  mkdir -p /var/www/mail-wizard/mta-sts
+  chmod 0755 /var/www/mail-wizard/mta-sts
+  chown root /var/www/mail-wizard/mta-sts
+fi
+if [ ! -d /var/www/mail-wizard/mta-sts/.well-known ]; then
+  mkdir -p /var/www/mail-wizard/mta-sts/.well-known
+  chmod 0755 /var/www/mail-wizard/mta-sts/.well-known
+  chown root /var/www/mail-wizard/mta-sts/.well-known
+fi
+if [ ! -d /var/www/mail-wizard/autoconfig ]; then
+  mkdir -p /var/www/mail-wizard/autoconfig
+  chmod 0755 /var/www/mail-wizard/autoconfig
+  chown root /var/www/mail-wizard/autoconfig
+fi
+if [ ! -d /var/www/mail-wizard/autoconfig/mail ]; then
+  mkdir -p /var/www/mail-wizard/autoconfig/mail
+  chmod 0755 /var/www/mail-wizard/autoconfig/mail
+  chown root /var/www/mail-wizard/autoconfig/mail
+fi
+mkdir -p "$(dirname /etc/httpd.mail-wizard-web.conf)"
+[ -e /etc/httpd.mail-wizard-web.conf ] && backup /etc/httpd.mail-wizard-web.conf
+(umask 077 && cat > /etc/httpd.mail-wizard-web.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/httpd.mail-wizard-web.conf: serves the MTA-STS policy and the mail client autoconfig file (included by /etc/httpd.conf)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+
+server "mta-sts.example.org" {
+	listen on * tls port 443
+	listen on :: tls port 443
+	tls certificate "/etc/ssl/mail.example.org.fullchain.pem"
+	tls key "/etc/ssl/private/mail.example.org.key"
+	root "/mail-wizard/mta-sts"
+	location "/.well-known/mta-sts.txt" {
+		pass
+	}
+	location * {
+		block return 404
+	}
+}
+
+server "autoconfig.example.org" {
+	listen on * tls port 443
+	listen on :: tls port 443
+	tls certificate "/etc/ssl/mail.example.org.fullchain.pem"
+	tls key "/etc/ssl/private/mail.example.org.key"
+	root "/mail-wizard/autoconfig"
+	location "/mail/config-v1.1.xml" {
+		default type text/xml
+		pass
+	}
+	location * {
+		block return 404
+	}
+}
+MAIL_WIZARD_EOF
+)
+chown root /etc/httpd.mail-wizard-web.conf.mail-wizard-new
+chmod 0644 /etc/httpd.mail-wizard-web.conf.mail-wizard-new
+mv -f /etc/httpd.mail-wizard-web.conf.mail-wizard-new /etc/httpd.mail-wizard-web.conf
+mkdir -p "$(dirname /etc/httpd.conf)"
+[ -e /etc/httpd.conf ] && backup /etc/httpd.conf
+(umask 077 && cat > /etc/httpd.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard web: the MTA-STS policy and mail client autoconfig over HTTPS
+include "/etc/httpd.mail-wizard-web.conf"
+# END mail-wizard web
+MAIL_WIZARD_EOF
+)
+chown root /etc/httpd.conf.mail-wizard-new
+chmod 0644 /etc/httpd.conf.mail-wizard-new
+mv -f /etc/httpd.conf.mail-wizard-new /etc/httpd.conf
+mkdir -p "$(dirname /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt)"
+[ -e /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt ] && backup /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt
+(umask 077 && cat > /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new <<'MAIL_WIZARD_EOF'
+version: STSv1
+mode: testing
+mx: mail.example.org
+max_age: 604800
+MAIL_WIZARD_EOF
+)
+chown root /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new
+chmod 0644 /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new
+mv -f /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt.mail-wizard-new /var/www/mail-wizard/mta-sts/.well-known/mta-sts.txt
+mkdir -p "$(dirname /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml)"
+[ -e /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml ] && backup /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml
+(umask 077 && cat > /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new <<'MAIL_WIZARD_EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.org">
+    <domain>example.org</domain>
+    <displayName>example.org</displayName>
+    <displayShortName>example.org</displayShortName>
+    <incomingServer type="imap">
+      <hostname>mail.example.org</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>mail.example.org</hostname>
+      <port>143</port>
+      <socketType>STARTTLS</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.example.org</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </outgoingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.example.org</hostname>
+      <port>587</port>
+      <socketType>STARTTLS</socketType>
+      <username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+MAIL_WIZARD_EOF
+)
+chown root /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new
+chmod 0644 /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new
+mv -f /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml.mail-wizard-new /var/www/mail-wizard/autoconfig/mail/config-v1.1.xml
+httpd -n
+rcctl enable httpd
+rcctl restart httpd
 
 # == Aliases (postmaster, abuse, root)
 # postmaster@ and abuse@ must reach a person; root's mail too.

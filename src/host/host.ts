@@ -69,8 +69,10 @@ export interface Account {
 export interface ConnectRequest {
   host: string;
   port: number;
-  /** What the server speaks first: an SMTP greeting, an IMAP greeting, or nothing to read. */
-  protocol: 'smtp' | 'imap' | 'none';
+  /** What the server speaks first: an SMTP greeting, an IMAP greeting, or nothing to read; http: a GET of `path` (after TLS when asked). */
+  protocol: 'smtp' | 'imap' | 'none' | 'http';
+  /** http: the path to GET; the Host header is the servername (else the host). */
+  path?: string;
   /** SMTP: send EHLO with this name and return the reply. */
   ehlo?: string;
   /** TLS at once (465, 993) or after STARTTLS (25, 587, 143). */
@@ -91,6 +93,13 @@ export interface TlsSeen {
   chain: string[];
 }
 
+export interface HttpSeen {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface ConnectResult {
   /** The TCP connection was accepted (something listens). */
   connected: boolean;
@@ -102,6 +111,8 @@ export interface ConnectResult {
   /** The EHLO reply lines. */
   ehlo?: string[];
   tls?: TlsSeen;
+  /** http: the response (the body capped at 64 KiB). */
+  http?: HttpSeen;
   elapsedMs: number;
   /** Set by a recorder without a base: nothing was probed. */
   notProbed?: boolean;

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import type { ConnectRequest, ConnectResult, TlsSeen } from '../host/host.js';
+import type { ConnectRequest, ConnectResult, HttpSeen, TlsSeen } from '../host/host.js';
 
 /** Lines from a socket, read as they arrive; `until` resolves with the lines up to the one that matches. */
 class LineReader {
@@ -127,6 +127,12 @@ async function converse(req: ConnectRequest, socket: Socket, result: ConnectResu
     reader = new LineReader(secure);
   };
 
+  if (req.protocol === 'http') {
+    if (req.tls === 'implicit') await secureIt();
+    reader.detach();
+    result.http = await httpGet(current, req.servername ?? req.host, req.path ?? '/');
+    return current;
+  }
   if (req.tls === 'implicit') {
     await secureIt();
     await greet();
@@ -151,6 +157,49 @@ async function converse(req: ConnectRequest, socket: Socket, result: ConnectResu
     await secureIt();
   }
   return current;
+}
+
+const HTTP_MAX = 64 * 1024;
+
+/** One HTTP/1.1 GET with `Connection: close`: the response read to the end (Content-Length or chunked). */
+function httpGet(socket: Socket, host: string, path: string): Promise<HttpSeen> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    socket.on('data', (c: Buffer) => {
+      if (size < HTTP_MAX + 16 * 1024) chunks.push(c);
+      size += c.length;
+    });
+    socket.once('error', reject);
+    socket.once('end', () => {
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      if (split < 0) return reject(new Error('no complete HTTP response'));
+      const head = raw.subarray(0, split).toString('latin1').split('\r\n');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '');
+      if (!status) return reject(new Error(`not an HTTP response: ${head[0] ?? ''}`));
+      const headers: Record<string, string> = {};
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      let body = raw.subarray(split + 4);
+      if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+        const parts: Buffer[] = [];
+        let at = 0;
+        for (;;) {
+          const eol = body.indexOf('\r\n', at);
+          const len = eol < 0 ? NaN : Number.parseInt(body.subarray(at, eol).toString('latin1'), 16);
+          if (!Number.isFinite(len) || len === 0) break;
+          parts.push(body.subarray(eol + 2, eol + 2 + len));
+          at = eol + 2 + len + 2;
+        }
+        body = Buffer.concat(parts);
+      }
+      resolve({ status: Number(status[1]), headers, body: body.subarray(0, HTTP_MAX).toString('utf8') });
+    });
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: mail-wizard\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
+  });
 }
 
 export function connectProbe(req: ConnectRequest): Promise<ConnectResult> {

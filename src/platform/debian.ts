@@ -52,7 +52,8 @@ export const debian: Platform = {
     stateDir: '/var/lib/mail-wizard',
   },
   users: { rspamd: '_rspamd', redis: 'redis', smtpd: 'opensmtpd', learn: '_spamlearn', root: 'root', wheel: 'root' },
-  services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: '' },
+  // httpd: the web server (the MTA-STS policy and autoconfig over HTTPS): nginx on Debian.
+  services: { smtpd: 'opensmtpd', dovecot: 'dovecot', rspamd: 'rspamd', redis: 'redis-server', httpd: 'nginx' },
   packages: [
     'opensmtpd',
     'opensmtpd-filter-rspamd',

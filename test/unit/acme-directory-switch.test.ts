@@ -11,7 +11,7 @@ import { tlsStep } from '../../recipes/tls.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { LETSENCRYPT_DIRECTORY, LETSENCRYPT_STAGING_DIRECTORY, type Answers } from '../../src/answers/schema.js';
 import { createContext } from '../../src/engine/context.js';
-import type { RunAction } from '../../src/engine/types.js';
+import type { Action, RunAction } from '../../src/engine/types.js';
 import { rootedHost } from '../../src/host/rooted.js';
 import { debian } from '../../src/platform/debian.js';
 import { openbsd } from '../../src/platform/openbsd.js';
@@ -37,26 +37,32 @@ async function put(file: string, content: string) {
 }
 
 /** A valid certificate for the host name and its key, at the platform's paths. */
-async function certificate(cert: string, key: string) {
+async function certificate(cert: string, key: string, names: string[] = [HOST]) {
   await fs.mkdir(path.dirname(path.join(root, cert)), { recursive: true });
   await fs.mkdir(path.dirname(path.join(root, key)), { recursive: true });
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`,
-    '-addext', `subjectAltName=DNS:${HOST}`, '-days', '30', '-keyout', path.join(root, key), '-out', path.join(root, cert)], { stdio: 'ignore' });
+    '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-days', '30', '-keyout', path.join(root, key), '-out', path.join(root, cert)], { stdio: 'ignore' });
 }
 
-async function runs(platform: Platform, directory?: string): Promise<string[]> {
-  const answers: Answers = { ...DEMO_ANSWERS, tls: directory ? { mode: 'acme', directory } : { mode: 'acme' } };
+async function plan(platform: Platform, directory?: string, more: Partial<Answers> = { mtaSts: 'off' }): Promise<Action[]> {
+  const answers: Answers = { ...DEMO_ANSWERS, tls: directory ? { mode: 'acme', directory } : { mode: 'acme' }, ...more };
   const ctx = createContext({ answers, platform, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
-  const plan = tlsStep.plan(ctx, await tlsStep.probe(ctx));
-  return plan.actions.filter((a): a is RunAction => a.type === 'run').map((a) => a.argv.join(' '));
+  return tlsStep.plan(ctx, await tlsStep.probe(ctx)).actions;
 }
+
+/** The commands of the tls step's plan (MTA-STS off unless `more` says otherwise: no web names). */
+async function runs(platform: Platform, directory?: string, more?: Partial<Answers>): Promise<string[]> {
+  return (await plan(platform, directory, more)).filter((a): a is RunAction => a.type === 'run').map((a) => a.argv.join(' '));
+}
+
+const WEB = [`mta-sts.${DEMO_ANSWERS.domain}`, `autoconfig.${DEMO_ANSWERS.domain}`];
 
 describe('another ACME directory than the certificate came from', () => {
   it('Debian: certbot asks the new CA now (--force-renewal into the same lineage); the same CA asks nothing', async () => {
     await certificate(`/etc/letsencrypt/live/${HOST}/fullchain.pem`, `/etc/letsencrypt/live/${HOST}/privkey.pem`);
-    await put(`/etc/letsencrypt/renewal/${HOST}.conf`, `version = 2.11.0\n[renewalparams]\nauthenticator = standalone\nserver = ${LETSENCRYPT_STAGING_DIRECTORY}\n`);
+    await put(`/etc/letsencrypt/renewal/${HOST}.conf`, `version = 2.11.0\n[renewalparams]\nauthenticator = standalone\nserver = ${LETSENCRYPT_STAGING_DIRECTORY}\nreuse_key = True\n`);
     const switched = await runs(debian);
-    expect(switched).toEqual([expect.stringMatching(new RegExp(`^certbot certonly .*--server ${LETSENCRYPT_DIRECTORY} --force-renewal --cert-name ${HOST} -d ${HOST}$`))]);
+    expect(switched).toEqual([expect.stringMatching(new RegExp(`^certbot certonly --standalone .*--server ${LETSENCRYPT_DIRECTORY} --force-renewal --reuse-key --expand --cert-name ${HOST} -d ${HOST}$`))]);
     expect(await runs(debian, LETSENCRYPT_STAGING_DIRECTORY)).toEqual([]);
   });
 
@@ -75,3 +81,60 @@ describe('another ACME directory than the certificate came from', () => {
     expect(await runs(debian, 'https://ca.example.net:9000/acme/acme/directory')).toEqual([expect.stringContaining('--server https://ca.example.net:9000/acme/acme/directory')]);
   });
 });
+
+describe('the web names (MTA-STS on) on the certificate, and renewals that keep the key', () => {
+  const lineage = `/etc/letsencrypt/live/${HOST}`;
+  const renewal = (auth: string, reuse: boolean) =>
+    put(`/etc/letsencrypt/renewal/${HOST}.conf`, `version = 2.11.0\n[renewalparams]\nauthenticator = ${auth}\nserver = ${LETSENCRYPT_DIRECTORY}\n${reuse ? 'reuse_key = True\n' : ''}`);
+  const on = { mtaSts: 'testing' } as const;
+
+  it('Debian: a standalone lineage for the host name only moves to the webroot with every name and --reuse-key, after nginx answers the challenges', async () => {
+    await certificate(`${lineage}/fullchain.pem`, `${lineage}/privkey.pem`);
+    await renewal('standalone', false);
+    const actions = await plan(debian, undefined, on);
+    const commands = actions.filter((a): a is RunAction => a.type === 'run').map((a) => a.argv.join(' '));
+    expect(commands).toEqual([
+      'nginx -t',
+      `certbot certonly --webroot -w /var/www/mail-wizard/acme --non-interactive --agree-tos -m postmaster@${DEMO_ANSWERS.domain} --server ${LETSENCRYPT_DIRECTORY} --force-renewal --reuse-key --expand --cert-name ${HOST} -d ${HOST} -d ${WEB[0]} -d ${WEB[1]}`,
+    ]);
+    // Our port-80 server for every name is written, and nginx (re)started, before certbot asks.
+    const acmeConf = actions.findIndex((a) => a.type === 'writeFile' && a.path === '/etc/nginx/conf.d/mail-wizard-acme.conf');
+    const restart = actions.findIndex((a) => a.type === 'service' && a.name === 'nginx' && a.op === 'restart');
+    const certbot = actions.findIndex((a) => a.type === 'run' && a.argv[0] === 'certbot');
+    expect(acmeConf).toBeGreaterThanOrEqual(0);
+    expect(acmeConf < restart && restart < certbot).toBe(true);
+    const written = actions[acmeConf] as { content: string };
+    expect(written.content).toContain(`server_name ${HOST} ${WEB.join(' ')};`);
+  });
+
+  it('Debian: every name, webroot and reuse_key on record: certbot is not asked', async () => {
+    await certificate(`${lineage}/fullchain.pem`, `${lineage}/privkey.pem`, [HOST, ...WEB]);
+    await renewal('webroot', true);
+    expect((await runs(debian, undefined, on)).filter((c) => c.startsWith('certbot'))).toEqual([]);
+    // Without reuse_key on record, a renewal would make a new key: asked again, once, with --reuse-key.
+    await renewal('webroot', false);
+    expect((await runs(debian, undefined, on)).filter((c) => c.startsWith('certbot'))).toEqual([expect.stringContaining('--force-renewal --reuse-key')]);
+  });
+
+  it('OpenBSD: a certificate without the web names is asked again (acme-client forces it on a changed name list), the include lists them', async () => {
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`);
+    const actions = await plan(openbsd, undefined, on);
+    expect(actions.filter((a): a is RunAction => a.type === 'run').map((a) => a.argv.join(' '))).toEqual([`acme-client -v ${HOST}`]);
+    const own = actions.find((a) => a.type === 'writeFile' && a.path === '/etc/acme-client.mail-wizard.conf') as { content: string };
+    expect(own.content).toContain(`\talternative names { ${WEB.join(' ')} }\n`);
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`, [HOST, ...WEB]);
+    expect(await runs(openbsd, undefined, on)).toEqual([]);
+  });
+
+  it('self-signed: remade with the web names; existing: a manual step names the missing ones', async () => {
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`);
+    const answers: Answers = { ...DEMO_ANSWERS, tls: { mode: 'self-signed' }, mtaSts: 'testing' };
+    let ctx = createContext({ answers, platform: debian, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
+    expect(tlsStep.plan(ctx, await tlsStep.probe(ctx)).actions).toEqual([expect.objectContaining({ type: 'selfSignedCert', hostname: HOST, altNames: WEB })]);
+    const existing: Answers = { ...DEMO_ANSWERS, tls: { mode: 'existing', cert: `/etc/ssl/${HOST}.fullchain.pem`, key: `/etc/ssl/private/${HOST}.key` }, mtaSts: 'testing' };
+    ctx = createContext({ answers: existing, platform: debian, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
+    const manual = tlsStep.plan(ctx, await tlsStep.probe(ctx)).actions.find((a) => a.type === 'manual') as { lines: string[] } | undefined;
+    expect(manual?.lines.join('\n')).toContain(`does not name ${WEB.join(', ')}`);
+  });
+});
+

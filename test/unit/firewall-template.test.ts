@@ -38,8 +38,13 @@ describe('sshd ports', () => {
     expect(sessionSshPort({ SSH_CONNECTION: 'garbage' })).toBeNull();
   });
   it('SSH ports join the mail ports once each, sorted', () => {
-    const ports = openPorts({ answers: { ...DEMO_ANSWERS, tls: { mode: 'self-signed' } } }, [{ port: 2222, why: 'a' }, { port: 25, why: 'b' }]).map((p) => p.port);
+    const ports = openPorts({ answers: { ...DEMO_ANSWERS, tls: { mode: 'self-signed' }, mtaSts: 'off' } }, [{ port: 2222, why: 'a' }, { port: 25, why: 'b' }]).map((p) => p.port);
     expect(ports).toEqual([25, 143, 465, 587, 993, 2222]);
+  });
+  it('443 is open when the web server serves the MTA-STS policy (mtaSts on), shut when it is off', () => {
+    const on = openPorts({ answers: { ...DEMO_ANSWERS, tls: { mode: 'self-signed' }, mtaSts: 'testing' } });
+    expect(on.find((p) => p.port === 443)?.why).toMatch(/MTA-STS/);
+    expect(openPorts({ answers: { ...DEMO_ANSWERS, tls: { mode: 'self-signed' }, mtaSts: 'off' } }).map((p) => p.port)).not.toContain(443);
   });
 });
 
@@ -108,7 +113,7 @@ describe('services listening now (kept reachable)', () => {
     expect(listenersFromNetstat(netstat)).toEqual([{ port: 443 }]);
   });
   it('kept ports come after SSH and mail, and never rename a mail port', () => {
-    const answers = { ...DEMO_ANSWERS, tls: { mode: 'self-signed' as const } };
+    const answers = { ...DEMO_ANSWERS, tls: { mode: 'self-signed' as const }, mtaSts: 'off' as const };
     const ports = openPorts({ answers }, [{ port: 2222, why: 'SSH' }], [{ port: 25, why: 'listening now (smtpd)' }, { port: 443, why: 'listening now (nginx)' }]);
     expect(ports.find((p) => p.port === 25)?.why).toBe('SMTP from other mail servers');
     expect(ports.find((p) => p.port === 443)?.why).toBe('listening now (nginx)');

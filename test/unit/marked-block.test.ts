@@ -176,7 +176,8 @@ describe('OpenBSD ACME renewal: httpd.conf, acme-client.conf and daily.local kee
     expect(dailyLocal.startsWith('#!/bin/sh\n/usr/local/bin/backup-my-site\nacme-client www.example.org && rcctl reload httpd\n')).toBe(true);
     // The admin's older renewal of the same certificate is commented out, not deleted.
     expect(dailyLocal).toContain('#acme-client mail.example.org\t# disabled by mail-wizard: the renewal is in the mail-wizard block\n');
-    expect(insideBlock(dailyLocal)).toContain('acme-client mail.example.org && rcctl restart smtpd dovecot');
+    // The web server (MTA-STS is on in the demo answers) reloads too: httpd serves the same certificate.
+    expect(insideBlock(dailyLocal)).toContain('acme-client mail.example.org && rcctl restart smtpd dovecot && rcctl reload httpd');
   });
 
   it('a httpd.conf an earlier version wrote whole is replaced by the block, not kept beside it', async () => {
