@@ -39,6 +39,8 @@ interface TlsProbe {
   missingNames: string[];
   /** Debian acme: what certbot's renewal file says (null: no renewal file). */
   renewal: CertbotRenewal | null;
+  /** Debian acme: certbot answers the challenges through nginx (certbot --webroot). */
+  webroot: boolean;
   /** Debian acme with nginx serving the challenges: whether nginx runs. */
   nginxRunning: boolean;
 }
@@ -71,12 +73,17 @@ export function namesMissing(certPem: string | null, names: string[]): string[] 
 
 /**
  * Debian's ACME flow: certbot's standalone server binds port 80 itself, which it cannot once nginx
- * (installed to serve the MTA-STS policy) holds port 80: then nginx answers the challenges from a
- * webroot of ours (NGINX_ACME_CONF) and certbot writes them there (certbot --webroot -w).
+ * (installed to serve the MTA-STS policy; its package enables a default site on port 80) holds
+ * port 80: then nginx answers the challenges from a webroot of ours (NGINX_ACME_CONF) and certbot
+ * writes them there (certbot --webroot -w). nginx stays installed when MTA-STS is turned off, so
+ * its presence keeps the webroot too.
  */
-export function certbotWebroot(answers: Context['answers'], platform: Context['platform']): boolean {
-  return platform.name === 'debian' && answers.tls.mode === 'acme' && servesWeb(answers);
+export async function certbotWebroot(ctx: Context): Promise<boolean> {
+  if (ctx.platform.name !== 'debian' || ctx.answers.tls.mode !== 'acme') return false;
+  return servesWeb(ctx.answers) || (await ctx.host.stat(NGINX_BIN)) !== null;
 }
+
+const NGINX_BIN = '/usr/sbin/nginx';
 
 /**
  * `certbot certonly` for our lineage: every certificate name (-d each, the host name first, so
@@ -85,10 +92,10 @@ export function certbotWebroot(answers: Context['answers'], platform: Context['p
  * file: DANE's TLSA record names the key). certbot keeps the authenticator and --server in the
  * renewal file, so `certbot renew` does the same.
  */
-export function certbotCertonly(ctx: Pick<Context, 'answers' | 'platform'>, force: boolean): string[] {
-  const { answers, platform } = ctx;
+export function certbotCertonly(ctx: Pick<Context, 'answers'>, force: boolean, webroot: boolean): string[] {
+  const { answers } = ctx;
   const email = answers.postmaster.includes('@') ? answers.postmaster : `postmaster@${answers.domain}`;
-  const auth = certbotWebroot(answers, platform) ? ['--webroot', '-w', ACME_WEBROOT] : ['--standalone'];
+  const auth = webroot ? ['--webroot', '-w', ACME_WEBROOT] : ['--standalone'];
   return [
     'certbot', 'certonly', ...auth, '--non-interactive', '--agree-tos', '-m', email, '--server', acmeDirectory(answers.tls),
     ...(force ? ['--force-renewal'] : []),
@@ -149,7 +156,7 @@ async function renewalFiles(ctx: Context): Promise<ManagedFile[]> {
   const input = { answers: ctx.answers, platform, facts: ctx.facts };
   if (certbotRenews(input)) {
     const hook: ManagedFile = { path: CERTBOT_DEPLOY_HOOK, content: renderCertbotDeployHook(input, ctx.facts), mode: 0o755, owner: 'root' };
-    return certbotWebroot(ctx.answers, platform) ? [hook, { path: NGINX_ACME_CONF, content: renderNginxAcme(ctx.answers), mode: 0o644, owner: 'root' }] : [hook];
+    return (await certbotWebroot(ctx)) ? [hook, { path: NGINX_ACME_CONF, content: renderNginxAcme(ctx.answers), mode: 0o644, owner: 'root' }] : [hook];
   }
   if (ctx.answers.tls.mode !== 'acme' || platform.name !== 'openbsd') return [];
   const read = (path: string) => ctx.host.readFile(path);
@@ -182,7 +189,8 @@ export const tlsStep: Step<TlsProbe> = {
       issuedFrom: ctx.answers.tls.mode === 'acme' ? await directoryOnDisk(ctx) : null,
       missingNames: namesMissing(certPem, webNames(ctx.answers)),
       renewal: ctx.answers.tls.mode === 'acme' && ctx.platform.name === 'debian' ? await certbotRenewalOnDisk(ctx) : null,
-      nginxRunning: certbotWebroot(ctx.answers, ctx.platform) ? (await daemonRunning(ctx, 'httpd')).ok : false,
+      webroot: await certbotWebroot(ctx),
+      nginxRunning: (await certbotWebroot(ctx)) ? (await daemonRunning(ctx, 'httpd')).ok : false,
     };
   },
   plan(ctx, probed) {
@@ -217,7 +225,7 @@ export const tlsStep: Step<TlsProbe> = {
     // ACME
     const writes = planFiles(probed.files);
     actions.push(...writes);
-    const webroot = certbotWebroot(answers, platform);
+    const { webroot } = probed;
     if (webroot && (writes.some((w) => w.path === NGINX_ACME_CONF) || !probed.nginxRunning || !probed.certExists)) {
       // nginx answers the challenges from our webroot before certbot asks (its config checked first).
       actions.push(
@@ -232,7 +240,7 @@ export const tlsStep: Step<TlsProbe> = {
       // acme-client -F: "Force updating the certificate signature even if it's too soon" (openbsd/src usr.sbin/acme-client/acme-client.1).
       const renew = platform.name === 'openbsd'
         ? `acme-client -Fv ${answers.hostname}`
-        : certbotCertonly(ctx, true).join(' ');
+        : certbotCertonly(ctx, true, probed.webroot).join(' ');
       actions.push({ type: 'manual', title: `the certificate ${probed.certProblem}: get a new one`, lines: [renew, 'mail-wizard repair'] });
     }
     const directory = acmeDirectory(answers.tls);
@@ -268,7 +276,7 @@ export const tlsStep: Step<TlsProbe> = {
           // renewal": revokeproc() in openbsd/src usr.sbin/acme-client/revokeproc.c); -F for another CA.
           ? { type: 'run', argv: ['acme-client', ...(again.includes('ca') ? ['-F'] : []), '-v', answers.hostname], timeoutMs: 5 * 60_000 }
           // certbot rewrites the lineage's renewal file (server, authenticator, reuse_key) when it issues.
-          : { type: 'run', argv: certbotCertonly(ctx, true), timeoutMs: 5 * 60_000 },
+          : { type: 'run', argv: certbotCertonly(ctx, true, probed.webroot), timeoutMs: 5 * 60_000 },
       );
     }
     if (!probed.certExists) {
@@ -284,7 +292,7 @@ export const tlsStep: Step<TlsProbe> = {
         // --server: the ACME directory (certbot(1)); certbot keeps it in the lineage's renewal
         // file, so `certbot renew` asks the same CA. A test CA's TLS is trusted through
         // REQUESTS_CA_BUNDLE in the wizard's environment, which certbot inherits (README).
-        actions.push({ type: 'run', argv: certbotCertonly(ctx, false), timeoutMs: 5 * 60_000 });
+        actions.push({ type: 'run', argv: certbotCertonly(ctx, false, probed.webroot), timeoutMs: 5 * 60_000 });
       }
     }
     return actions.length ? { actions } : { actions, reason: `a certificate exists at ${cert} and renewal is set up` };

@@ -134,7 +134,9 @@ ${blocks.join('\n')}`;
 /**
  * Debian: the ACME http-01 challenges on port 80 for every certificate name, from certbot's webroot
  * (certbot --webroot writes them to <webroot>/.well-known/acme-challenge/). The distribution's
- * default site stays the default for every other name.
+ * default site stays the default for every other name. The web names are answered even with
+ * MTA-STS off: a certificate that got them earlier keeps them until it is asked for anew, and its
+ * renewals validate every name on it.
  */
 export function renderNginxAcme(answers: Answers): string {
   return `${header(NGINX_ACME_CONF, 'answers ACME challenges for the certificate (certbot --webroot)')}
@@ -142,7 +144,7 @@ export function renderNginxAcme(answers: Answers): string {
 server {
 	listen 80;
 	listen [::]:80;
-	server_name ${certificateNames(answers).join(' ')};
+	server_name ${certificateNames({ ...answers, mtaSts: 'testing' }).join(' ')};
 	location /.well-known/acme-challenge/ {
 		root ${ACME_WEBROOT};
 		default_type text/plain;
