@@ -52,8 +52,8 @@ function webDirs(ctx: Context): string[] {
 
 /**
  * The web server's own check: `nginx -t` ("test configuration and exit", nginx(8)); `httpd -n`
- * ("Configtest mode. Only check the configuration file for validity", openbsd/src
- * usr.sbin/httpd/httpd.8).
+ * (openbsd/src usr.sbin/httpd/httpd.c main(): -n sets HTTPD_OPT_NOACTION, loads the whole
+ * configuration, certificates included, prints "configuration OK" and exits 0).
  */
 function configCheck(ctx: Context): ToolCheck {
   const argv = ctx.platform.name === 'openbsd' ? ['httpd', '-n'] : ['nginx', '-t'];

@@ -72,8 +72,9 @@ ${alternativeNames(answers)}	domain key "${key}"
  * The web server's names on the same certificate: acme-client.conf(5), "alternative names { ... }:
  * Specify a list of alternative names the certificate will be valid for". A changed list makes the
  * next run ask for a new certificate by itself (revokeproc.c: "domain list changed, forcing
- * renewal"), and the domain key stays: keyproc() loads the existing "domain key" file and makes one
- * only when it is missing (openbsd/src usr.sbin/acme-client/keyproc.c), so the key (DANE) is stable.
+ * renewal"), and the domain key stays: keyproc() opens the "domain key" file read-only and loads
+ * it (rsa_key_load) unless told to make a new one, which acme-client does only when the file is
+ * missing (openbsd/src usr.sbin/acme-client/keyproc.c, main.c), so the key (DANE) is stable.
  */
 function alternativeNames(answers: TemplateInput['answers']): string {
   const names = webNames(answers);
@@ -114,7 +115,8 @@ export function renderHttpdConf(existing: string | null, platform: Platform): st
 
 /** The line in /etc/daily.local that renews the certificate and restarts what uses it. */
 export function acmeRenewLine({ answers }: Pick<TemplateInput, 'answers'>): string {
-  // httpd re-reads its certificates when it reloads its configuration (httpd(8): SIGHUP).
+  // httpd re-reads its certificates when it reloads (rcctl reload sends SIGHUP; its handler calls
+  // parent_reload(CONFIG_RELOAD), which runs load_config() again: openbsd/src usr.sbin/httpd/httpd.c).
   return `acme-client ${answers.hostname} && rcctl restart smtpd dovecot${servesWeb(answers) ? ' && rcctl reload httpd' : ''}`;
 }
 
