@@ -143,10 +143,26 @@ export const webStep: Step<WebProbe> = {
         ? { status: 'pass', check: 'web.running', summary: `${name} runs`, evidence: running.evidence }
         : { status: 'fail', check: 'web.running', summary: `${name} is not running`, evidence: running.evidence, fix: `Run \`mail-wizard repair\` (it starts ${name}), or \`${ctx.platform.service('httpd', 'start', ctx.facts).join(' ')}\`.` },
     );
-    if (running.ok) findings.push(...(await Promise.all(servedFiles(ctx.answers).map((f) => verifyServed(ctx, f)))));
+    if (running.ok) findings.push(...(await Promise.all(servedFiles(ctx.answers).map((f) => servedSettled(ctx, f)))));
     return findings;
   },
 };
+
+/**
+ * A reload is asynchronous (nginx's and httpd's old processes serve the old configuration until the
+ * new ones take over), so a GET right after one may still see the old state: asked again until it
+ * passes or SERVED_SETTLE_MS have gone by, and the last answer is the finding.
+ */
+const SERVED_SETTLE_MS = 15_000;
+
+async function servedSettled(ctx: Context, f: ReturnType<typeof servedFiles>[number]): Promise<Finding> {
+  const deadline = Date.now() + SERVED_SETTLE_MS;
+  for (;;) {
+    const finding = await verifyServed(ctx, f);
+    if (finding.status === 'pass' || Date.now() >= deadline) return finding;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 /** An HTTPS GET of one file from the box itself, with the name in SNI and Host, as a sender or client asks. */
 async function verifyServed(ctx: Context, f: ReturnType<typeof servedFiles>[number]): Promise<Finding> {
