@@ -12,6 +12,7 @@ import { daemonRunning } from './lib/daemon-state.js';
 import { planFiles, probeFiles, verifyFiles, type FileState, type ManagedFile } from './lib/managed-files.js';
 import { insideBlock, withoutBlock } from './lib/marked-block.js';
 import { runToolCheck, type ToolCheck } from './lib/tool-check.js';
+import { renderHttpdConf } from './templates/acme.js';
 import {
   HTTPD_WEB_BLOCK,
   NGINX_CONF,
@@ -35,7 +36,12 @@ async function webFiles(ctx: Context): Promise<ManagedFile[]> {
   const served = servedFiles(ctx.answers).map((f) => file(f.path, f.content));
   if (ctx.platform.name === 'openbsd') {
     const httpdConf = ctx.platform.paths.httpdConf;
-    return [file(ownConf(ctx), renderHttpdWeb(input)), file(httpdConf, renderHttpdConfWeb(await ctx.host.readFile(httpdConf), ctx.platform), true), ...served];
+    // With ACME the tls step writes httpd.conf first (its block: the challenges on port 80). A
+    // dry-run reads the disk, not what an earlier step would write, so this step's version keeps
+    // the tls block too: the plan (and its shell script) ends with both blocks either way.
+    let current = await ctx.host.readFile(httpdConf);
+    if (ctx.answers.tls.mode === 'acme') current = renderHttpdConf(current, ctx.platform);
+    return [file(ownConf(ctx), renderHttpdWeb(input)), file(httpdConf, renderHttpdConfWeb(current, ctx.platform), true), ...served];
   }
   return [file(NGINX_CONF, renderNginxWeb(input)), ...served];
 }

@@ -281,6 +281,10 @@ mv -f /etc/httpd.mail-wizard-web.conf.mail-wizard-new /etc/httpd.mail-wizard-web
 mkdir -p "$(dirname /etc/httpd.conf)"
 [ -e /etc/httpd.conf ] && backup /etc/httpd.conf
 (umask 077 && cat > /etc/httpd.conf.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# BEGIN mail-wizard: ACME challenges for the mail server's certificate
+include "/etc/httpd.mail-wizard.conf"
+# END mail-wizard
+
 # BEGIN mail-wizard web: the MTA-STS policy and mail client autoconfig over HTTPS
 include "/etc/httpd.mail-wizard-web.conf"
 # END mail-wizard web
