@@ -31,12 +31,15 @@ import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';
 import { checkLocalResolution, localhostSearchNames, readLocalResolution, type LocalPaths } from './local-resolution.js';
 import { formatRecord, normalizeName, recordData, txtValue, type RecordType } from './records.js';
 import { isSpfRecord } from './spf.js';
+import { runWebChecks, WEB_CHECK_IDS, type WebCheckId } from '../published/web-checks.js';
+import { servesWeb } from '../published/mta-sts.js';
 
 /** Input that cannot work (a bad --nameserver): the CLI prints the message and exits 2. */
 export class DnsInputError extends Error {}
 
 export interface DnsCheckResult extends Finding {
-  id: CheckId;
+  /** A DNS check, or one of what the web server publishes (src/published/web-checks.ts). */
+  id: CheckId | WebCheckId;
   /** The servers this finding was seen at, when not at all of them. */
   servers?: string[];
 }
@@ -84,6 +87,11 @@ export interface DoctorOptions {
   local?: false | LocalPaths;
   /** The TLS certificate on the box (its path and PEM): the key a TLSA record must name. */
   tlsCertificate?: LocalCertificate;
+  /**
+   * Fetching what the web server publishes (MTA-STS policy, autoconfig), when MTA-STS is on:
+   * the HTTPS port (default 443) and extra trusted CA (PEM) for tests, or false to skip it.
+   */
+  web?: false | { port?: number; extraCa?: string };
 }
 
 export interface DoctorReport {
@@ -284,6 +292,9 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
     const zone = prep.zone;
 
     const danePending = daneFindings(opts, asker, prep, qopts);
+    // What the web server publishes, fetched once per zone, alongside the per-server checks.
+    const web = opts.web !== false && servesWeb(opts.answers) && usable.length > 0 ? webChecks(opts, asker, prep, usable.map((p) => p.server), qopts) : undefined;
+
     const views: ServerAnswers[] = [];
     const perServer = await Promise.all(
       usable.map(async (p) => {
@@ -336,6 +347,10 @@ export async function runDnsChecks(opts: DoctorOptions): Promise<DoctorReport> {
       } else if (id !== 'aaaa' || opts.answers.ipv6) {
         checks.push({ id, check: id, status: 'warn', summary: 'not checked: no authoritative server answered (see ns)' });
       }
+    }
+    if (web) for (const { id, findings } of await web) checks.push(...findings.map((f) => ({ ...f, id, check: id })));
+    else if (opts.web !== false && servesWeb(opts.answers)) {
+      for (const id of WEB_CHECK_IDS) checks.push({ id, check: id, status: 'warn', summary: 'not checked: no authoritative server answered (see ns)' });
     }
     if (qopts.signal?.aborted) {
       checks.unshift({ id: 'ns', check: 'ns', status: 'warn', summary: `the time budget (${opts.timeoutMs ?? 15000} ms) ran out; some answers are missing`, fix: 'run again, or raise the budget' });
@@ -428,6 +443,31 @@ export async function zoneSecurity(opts: Omit<DoctorOptions, 'local'>): Promise<
     const a = await assessZone(opts, asker, prep, qopts);
     if (!a) return { signed: false, secure: false, findings: [{ status: 'warn', check: 'dnssec', summary: `could not find the zone of ${opts.answers.domain}: ${prep.problems.join('; ') || 'no server answered'}` }] };
     return { ...(prep.zone !== undefined ? { zone: prep.zone } : {}), signed: a.signed, secure: a.secure, findings: a.findings };
+  });
+}
+
+/** The longest one HTTPS fetch may take: two thirds of the budget, so a hung web server is named before the budget ends. */
+function fetchTimeout(opts: DoctorOptions): number {
+  return Math.min(10_000, Math.round(((opts.timeoutMs ?? 15000) * 2) / 3));
+}
+
+/** The web checks, resolving names through the zone's usable servers (other zones through theirs). */
+function webChecks(opts: DoctorOptions, asker: Asker, prep: Prepared, usable: DnsServer[], qopts: QueryOptions) {
+  const lookup: Lookup = {
+    ask: async (name, type) => {
+      const own = prep.mode === 'given' || (prep.zone !== undefined && inZone(name, prep.zone));
+      const servers = own ? usable : await prep.serversFor(name);
+      return (await askFirst(asker, servers.length > 0 ? servers : usable, name, type))!;
+    },
+  };
+  const web = opts.web || {};
+  return runWebChecks({
+    answers: opts.answers,
+    lookup,
+    timeoutMs: fetchTimeout(opts),
+    ...(qopts.signal ? { signal: qopts.signal } : {}),
+    ...(web.port !== undefined ? { port: web.port } : {}),
+    ...(web.extraCa !== undefined ? { extraCa: web.extraCa } : {}),
   });
 }
 

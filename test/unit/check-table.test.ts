@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CHECK_IDS } from '../../src/dns/checks/index.js';
+import { WEB_CHECK_IDS } from '../../src/published/web-checks.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,7 +28,7 @@ async function emittedIds(): Promise<Set<string>> {
   // Config steps emit <id>.files.
   for (const m of recipes.matchAll(/configStep\(\{\s*id: '([a-z-]+)'/g)) ids.add(`${m[1]}.files`);
   ids.delete('<spec.id>.files');
-  for (const id of CHECK_IDS) ids.add(id);
+  for (const id of [...CHECK_IDS, ...WEB_CHECK_IDS]) ids.add(id);
   // The engine: the run state (src/engine/journal.ts), and a step that cannot plan, apply or verify.
   const engine = await sources('src/engine');
   for (const m of engine.matchAll(/check: `\$\{step\.id\}\.([a-z]+)`/g)) ids.add(m[1] === 'owed' ? 'services.owed' : `<step>.${m[1]}`);
