@@ -84,6 +84,16 @@ function fetchFailure(check: WebCheckId, r: Exclude<FetchResult, { kind: 'ok' }>
   return f(check, 'fail', `${describeFetch(r, url)}; ${who} cannot read it`, { fix: fix[r.kind] });
 }
 
+/**
+ * A self-signed certificate is what the answers asked for (MTA-STS testing is allowed with it): no
+ * sender or client trusts it, which is worth a warning, not a failure of every check run.
+ */
+function selfSignedWarning(check: WebCheckId, r: Extract<FetchResult, { kind: 'untrusted' }>, url: string, who: string): Finding {
+  return f(check, 'warn', `${describeFetch(r, url)}: the certificate is self-signed (tls self-signed), so ${who} ignore what is served there`, {
+    fix: 'MTA-STS and autoconfig need a certificate others trust: set "tls" to acme (or existing) in the answers and run `mail-wizard setup`',
+  });
+}
+
 /** Findings of one check at several addresses: one finding when all agree, else tagged "(at ADDR)". */
 function mergeAddresses(perAddress: ReadonlyArray<{ address: string; findings: Finding[] }>): Finding[] {
   const groups = new Map<string, { f: Finding; at: string[] }>();
@@ -212,7 +222,9 @@ async function fetchEverywhere(
   const perAddress = await Promise.all(
     where.addresses.map(async (address) => {
       const r = await fetchHttps({ name, path, address, port: input.port, timeoutMs: input.timeoutMs, signal: input.signal, ...(input.extraCa ? { extraCa: input.extraCa } : {}) });
-      return { address, findings: r.kind === 'ok' ? judge(r, url) : [fetchFailure(check, r, url, name, who)] };
+      if (r.kind === 'ok') return { address, findings: judge(r, url) };
+      if (r.kind === 'untrusted' && input.answers.tls.mode === 'self-signed') return { address, findings: [selfSignedWarning(check, r, url, who)] };
+      return { address, findings: [fetchFailure(check, r, url, name, who)] };
     }),
   );
   return mergeAddresses(perAddress);

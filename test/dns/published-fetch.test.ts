@@ -191,6 +191,17 @@ describeWithNsd('the MTA-STS policy and the autoconfig file, fetched over HTTPS'
     expect(only(r, 'mta-sts.policy')[0]!.fix).toMatch(/certificate/);
   }, 60_000);
 
+  it('with tls self-signed (what the answers chose), an untrusted certificate is a warning that says how to get a trusted one', async () => {
+    web.use(certs.untrusted);
+    const r = await doctor({ ...good, tls: { mode: 'self-signed' } });
+    for (const id of ['mta-sts.policy', 'autoconfig.file']) {
+      const fs = only(r, id);
+      expect(fs.map((f) => f.status), show(fs)).toEqual(['warn']);
+      expect(fs[0]!.summary).toMatch(/the certificate is not trusted .*: the certificate is self-signed \(tls self-signed\)/);
+      expect(fs[0]!.fix).toMatch(/set "tls" to acme/);
+    }
+  }, 60_000);
+
   it('a redirect is not followed', async () => {
     let followed = false;
     web.use(certs.good, (req, res) => {
