@@ -167,7 +167,12 @@ export function judgePolicy(answers: Answers, url: string, contentType: string, 
   else if (!dns.txtIds.includes(mtaStsId(body))) {
     out.push(
       f(id, 'fail', `the id in ${mtaStsTxtName(answers.domain)} (${dns.txtIds.join(', ')}) is not the served policy's id (${mtaStsId(body)}): senders that keep an older policy never fetch this one`, {
-        fix: body === want ? `publish: ${mtaStsTxtName(answers.domain)}. TXT "${mtaStsTxt(answers)}" (in place of the old one)` : `${repair}; then publish: ${mtaStsTxtName(answers.domain)}. TXT "${mtaStsTxt(answers)}"`,
+        fix:
+          body === want
+            ? `publish: ${mtaStsTxtName(answers.domain)}. TXT "${mtaStsTxt(answers)}" (in place of the old one)`
+            : dns.txtIds.includes(mtaStsId(want))
+              ? `${repair}: the published id is the one of mail-wizard's policy`
+              : `${repair}; then publish: ${mtaStsTxtName(answers.domain)}. TXT "${mtaStsTxt(answers)}"`,
       }),
     );
   }

@@ -36,16 +36,18 @@ export const REPAIR_COVERS = ['mta-sts.policy', 'autoconfig.file'] as const;
 const good = answersFor('example.org', 10, { mtaSts: 'testing' });
 const idBad = answersFor('idbad.example', 11, { mtaSts: 'testing' });
 const noDns = answersFor('nodns.example', 12, { mtaSts: 'testing' });
+const twoAddr = answersFor('two.example', 13, { mtaSts: 'testing' });
 const byHost = new Map<string, Answers>();
-for (const a of [good, idBad, noDns]) {
+for (const a of [good, idBad, noDns, twoAddr]) {
   byHost.set(`mta-sts.${a.domain}`, a);
   byHost.set(`autoconfig.${a.domain}`, a);
 }
 
 /** The zone of `a` with the web names at 127.0.0.1 (autoconfig through a CNAME) and an _mta-sts id. */
-function webZone(a: Answers, pem: string, id: string | null) {
+function webZone(a: Answers, pem: string, id: string | null, ipv6 = false) {
   const d = a.domain;
   const web = id === null ? [] : [`mta-sts.${d}. 300 IN A 127.0.0.1`, `autoconfig.${d}. 300 IN CNAME mta-sts.${d}.`, `_mta-sts.${d}. 300 IN TXT "v=STSv1; id=${id}"`];
+  if (ipv6) web.push(`mta-sts.${d}. 300 IN AAAA ::1`);
   // whatever `records` prints for these names is replaced by ours (the web server is on loopback here)
   return zoneFor(a, pem, { drop: [`mta-sts.${d}.`, `autoconfig.${d}.`, `_mta-sts.${d}.`], add: web });
 }
@@ -74,13 +76,13 @@ interface Web {
   close(): Promise<void>;
 }
 
-async function startWeb(port: number, first: Pem): Promise<Web> {
+async function startWeb(port: number, first: Pem, address = '127.0.0.1'): Promise<Web> {
   let context = tls.createSecureContext(first);
   let handler = serveOurs;
   const server = https.createServer({ ...first, SNICallback: (_name, cb) => cb(null, context) }, (req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, address, () => resolve());
   });
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -96,7 +98,7 @@ async function startWeb(port: number, first: Pem): Promise<Web> {
   };
 }
 
-const allNames = [good, idBad, noDns].flatMap((a) => [`mta-sts.${a.domain}`, `autoconfig.${a.domain}`]);
+const allNames = [good, idBad, noDns, twoAddr].flatMap((a) => [`mta-sts.${a.domain}`, `autoconfig.${a.domain}`]);
 
 let keys: ReturnType<typeof makeKeys>;
 let ca: TestCa;
@@ -132,7 +134,7 @@ describeWithNsd('the MTA-STS policy and the autoconfig file, fetched over HTTPS'
     const stranger = makeCa('a CA nobody trusts');
     certs = { good: ca.issue(allNames), expired: ca.issue(allNames, { expired: true }), wrongName: ca.issue(['www.example.org']), untrusted: stranger.issue(allNames) };
     const goodZone = webZone(good, keys.main, mtaStsId(mtaStsPolicy(good)!));
-    nsd = await startNsd([goodZone, webZone(idBad, keys.main, 'f00d0000000000000000'), webZone(noDns, keys.main, null), ...reverseZones({ good: { answers: good, zone: goodZone } })]);
+    nsd = await startNsd([goodZone, webZone(idBad, keys.main, 'f00d0000000000000000'), webZone(noDns, keys.main, null), webZone(twoAddr, keys.main, mtaStsId(mtaStsPolicy(twoAddr)!), true), ...reverseZones({ good: { answers: good, zone: goodZone } })]);
     web = await startWeb(0, certs.good);
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mw-web-fetch-'));
   }, 60_000);
@@ -280,6 +282,28 @@ describeWithNsd('the MTA-STS policy and the autoconfig file, fetched over HTTPS'
     const r = await doctor(noDns);
     expect(show(only(r, 'mta-sts.policy'))).toMatch(/^fail: mta-sts\.nodns\.example has no address in DNS \(mta-sts\.nodns\.example: NXDOMAIN \(the name does not exist\)\): sending servers cannot fetch/m);
     expect(show(only(r, 'autoconfig.file'))).toMatch(/^fail: autoconfig\.nodns\.example has no address in DNS .*\| fix: publish the record for autoconfig\.nodns\.example that `mail-wizard records` prints/m);
+  }, 60_000);
+
+  it('every address of the name is fetched: the one that serves another policy is named', async () => {
+    web.use(certs.good);
+    // the same port on ::1, serving a policy for another MX
+    const v6 = await startWeb(web.port, certs.good, '::1');
+    try {
+      v6.use(certs.good, (req, res) => {
+        if (req.url !== MTA_STS_PATH) return serveOurs(req, res);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(mtaStsPolicy(twoAddr)!.replace('mx: mail.two.example', 'mx: mail.old.example'));
+      });
+      const r = await doctor(twoAddr);
+      const policy = only(r, 'mta-sts.policy');
+      expect(show(policy)).toMatch(/^fail: the policy's mx lines \(mail\.old\.example\) do not match the MX host mail\.two\.example: .* \(at ::1\) \| fix: `mail-wizard repair` rewrites the policy file/m);
+      expect(show(policy)).toMatch(/^fail: the id in _mta-sts\.two\.example .* \(at ::1\) \| fix: `mail-wizard repair` rewrites .*: the published id is the one of mail-wizard's policy$/m);
+      expect(show(policy)).toMatch(/^pass: https:\/\/mta-sts\.two\.example\/\.well-known\/mta-sts\.txt: STSv1.* \(at 127\.0\.0\.1\)$/m);
+      // the autoconfig name reaches both addresses through its CNAME, and both serve ours
+      expect(only(r, 'autoconfig.file').map((f) => f.status)).toEqual(['pass']);
+    } finally {
+      await v6.close();
+    }
   }, 60_000);
 
   it('mtaSts off: nothing is fetched', async () => {
