@@ -461,6 +461,11 @@ function webChecks(opts: DoctorOptions, asker: Asker, prep: Prepared, usable: Dn
     },
   };
   const web = opts.web || {};
+  const internal = (err: unknown) => {
+    // a bug in the web checks must not hide the DNS findings
+    const msg = err instanceof Error ? err.message : String(err);
+    return WEB_CHECK_IDS.map((id) => ({ id, findings: [{ status: 'warn' as const, check: id, summary: `the check failed internally: ${msg}` }] }));
+  };
   return runWebChecks({
     answers: opts.answers,
     lookup,
@@ -468,7 +473,7 @@ function webChecks(opts: DoctorOptions, asker: Asker, prep: Prepared, usable: Dn
     ...(qopts.signal ? { signal: qopts.signal } : {}),
     ...(web.port !== undefined ? { port: web.port } : {}),
     ...(web.extraCa !== undefined ? { extraCa: web.extraCa } : {}),
-  });
+  }).catch(internal);
 }
 
 async function localCheck(opts: DoctorOptions, asker: Asker): Promise<Finding[]> {

@@ -42,7 +42,7 @@ export type FetchResult =
   | { kind: 'wrong-name'; certNames: string[] }
   | { kind: 'redirect'; status: number; location: string }
   | { kind: 'status'; status: number }
-  | { kind: 'too-large'; bytes: number; declared: boolean }
+  | { kind: 'too-large'; bytes: number; declared: boolean; limit: number }
   | { kind: 'timeout'; stage: FetchStage; ms: number }
   | { kind: 'error'; message: string };
 
@@ -145,13 +145,13 @@ export function fetchHttps(t: FetchTarget): Promise<FetchResult> {
         if (status >= 300 && status < 400) return finish({ kind: 'redirect', status, location: String(res.headers.location ?? '(no Location header)') });
         if (status !== 200) return finish({ kind: 'status', status });
         const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > max) return finish({ kind: 'too-large', bytes: declared, declared: true });
+        if (Number.isFinite(declared) && declared > max) return finish({ kind: 'too-large', bytes: declared, declared: true, limit: max });
         stage = 'body';
         const chunks: Buffer[] = [];
         let bytes = 0;
         res.on('data', (c: Buffer) => {
           bytes += c.length;
-          if (bytes > max) return finish({ kind: 'too-large', bytes, declared: false });
+          if (bytes > max) return finish({ kind: 'too-large', bytes, declared: false, limit: max });
           chunks.push(c);
         });
         res.on('error', (err) => finish(socketError(err as NodeJS.ErrnoException, stage, where)));
@@ -187,7 +187,7 @@ export function describeFetch(r: FetchResult, url: string): string {
     case 'status':
       return `${url}: HTTP ${r.status}, not 200`;
     case 'too-large':
-      return `${url}: the body is larger than ${MAX_BODY / 1024} KiB (${r.declared ? `Content-Length ${r.bytes}` : `more than ${r.bytes} bytes read`})`;
+      return `${url}: the body is larger than ${r.limit / 1024} KiB (${r.declared ? `Content-Length ${r.bytes}` : `more than ${r.bytes} bytes read`})`;
     case 'timeout':
       return `${url}: no ${r.stage === 'connect' ? 'connection' : r.stage === 'tls' ? 'TLS handshake' : r.stage === 'response' ? 'HTTP response' : 'end of the body'} within ${r.ms} ms`;
   }
