@@ -23,7 +23,7 @@ import type { Answers } from '../../src/answers/schema.js';
 import { runDnsChecks, type DnsCheckResult, type DoctorReport } from '../../src/dns/doctor.js';
 import { AUTOCONFIG_PATH, autoconfigXml } from '../../src/published/autoconfig.js';
 import { MTA_STS_PATH, mtaStsId, mtaStsPolicy } from '../../src/published/mta-sts.js';
-import { mxPatternMatches } from '../../src/published/web-checks.js';
+import { judgePolicy, mxPatternMatches } from '../../src/published/web-checks.js';
 import { PLATFORMS } from '../../src/platform/detect.js';
 import { cli } from '../support/cli.js';
 import { startNsd, type Nsd } from './nsd.js';
@@ -368,5 +368,42 @@ describe('RFC 8461 §4.1 mx patterns', () => {
     expect(mxPatternMatches('*.example.org', 'a.b.example.org')).toBe(false);
     expect(mxPatternMatches('*.example.org', 'example.org')).toBe(false);
     expect(mxPatternMatches('mail.example.org', 'mx.example.org')).toBe(false);
+  });
+});
+
+describe('a fetched policy, judged line by line', () => {
+  const enforce = answersFor('example.org', 10, { mtaSts: 'enforce' });
+  const url = `https://mta-sts.example.org${MTA_STS_PATH}`;
+  const dns = (body: string) => ({ mxHosts: ['mail.example.org'], txtIds: [mtaStsId(body)] });
+  const judged = (body: string) => judgePolicy(enforce, url, 'text/plain', body, dns(body));
+
+  it('passes the policy mail-wizard writes', () => {
+    const body = mtaStsPolicy(enforce)!;
+    expect(judged(body).map((f) => f.status)).toEqual(['pass']);
+  });
+
+  it('a wildcard mx line covers the MX host; only the difference from our file remains', () => {
+    const body = mtaStsPolicy(enforce)!.replace('mx: mail.example.org', 'mx: *.example.org');
+    expect(judged(body).map((f) => `${f.status}: ${f.summary}`)).toEqual(["fail: the web server serves another policy than mail-wizard's"]);
+  });
+
+  it('in enforce mode an MX host outside the mx lines is refused by senders, and says so', () => {
+    const body = mtaStsPolicy(enforce)!.replace('mx: mail.example.org', 'mx: mx1.example.org\r\nmx: *.mail.example.org');
+    expect(judged(body).map((f) => f.summary)).toContain('the policy\'s mx lines (mx1.example.org, *.mail.example.org) do not match the MX host mail.example.org: senders that enforce MTA-STS refuse to deliver to it');
+  });
+
+  it('names a missing max_age, another version and another mode', () => {
+    const body = 'version: STSv2\r\nmode: testing\r\nmx: mail.example.org\r\n';
+    const summaries = judged(body).map((f) => `${f.status}: ${f.summary}`);
+    expect(summaries).toContain('fail: the policy\'s version is STSv2, not STSv1: senders ignore it');
+    expect(summaries).toContain('fail: the policy says mode testing; the answers say enforce');
+    expect(summaries).toContain('fail: the policy\'s max_age is missing: senders ignore the policy');
+  });
+
+  it('a max_age under a day is a warning; over a year a failure', () => {
+    const short = mtaStsPolicy(enforce)!.replace('max_age: 604800', 'max_age: 300');
+    expect(judged(short).map((f) => `${f.status}: ${f.summary}`)).toContain('warn: the policy\'s max_age is 300 s: senders forget it within a day (RFC 8461 §3.2 advises weeks)');
+    const long = mtaStsPolicy(enforce)!.replace('max_age: 604800', 'max_age: 31557601');
+    expect(judged(long).some((f) => f.status === 'fail' && f.summary.startsWith('the policy\'s max_age is not a number of seconds up to 31557600'))).toBe(true);
   });
 });
