@@ -1,7 +1,9 @@
 /**
  * The DNS doctor: finds the authoritative servers of the mail domain (or takes the given ones), asks
  * each of them directly and in parallel, runs every check against every server's view under one
- * time budget, and merges the findings ("at all servers" or "at ns2 only"). Also what the setup
+ * time budget, and merges the findings ("at all servers" or "at ns2 only"). When MTA-STS is on, it
+ * also fetches what the web server publishes, once per zone under the same budget
+ * (src/published/web-checks.ts: mta-sts.policy, autoconfig.file). Also what the setup
  * flow polls: each expected record as each server publishes it, with the TTLs caches will keep.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,8 +33,8 @@ import { expectedRecords, sameIp, type ExpectedRecord } from './expected.js';
 import { checkLocalResolution, localhostSearchNames, readLocalResolution, type LocalPaths } from './local-resolution.js';
 import { formatRecord, normalizeName, recordData, txtValue, type RecordType } from './records.js';
 import { isSpfRecord } from './spf.js';
-import { runWebChecks, WEB_CHECK_IDS, type WebCheckId } from '../published/web-checks.js';
 import { servesWeb } from '../published/mta-sts.js';
+import { runWebChecks, WEB_CHECK_IDS, type WebCheckId } from '../published/web-checks.js';
 
 /** Input that cannot work (a bad --nameserver): the CLI prints the message and exits 2. */
 export class DnsInputError extends Error {}
