@@ -71,7 +71,7 @@ function fetchFailure(check: WebCheckId, r: Exclude<FetchResult, { kind: 'ok' }>
     refused: `start the web server (\`mail-wizard repair\` sets it up), and let TCP 443 in`,
     unreachable: `let TCP 443 in to this address, or publish the address the web server really has`,
     tls: `the web server at ${name} must speak TLS on 443 with its certificate (\`mail-wizard repair\`)`,
-    error: `see what was seen; \`mail-wizard repair\` sets up the web server`,
+    error: `\`mail-wizard repair\` sets up the web server; when it is set up, its error log names the cause`,
     untrusted: certFix,
     expired: `renew the certificate (\`mail-wizard repair\` renews it) and reload the web server`,
     'not-yet-valid': `check the clock of the server; then \`mail-wizard repair\``,
@@ -79,7 +79,10 @@ function fetchFailure(check: WebCheckId, r: Exclude<FetchResult, { kind: 'ok' }>
     redirect: `serve the file itself at ${url}: ${who} do not follow redirects (\`mail-wizard repair\` rewrites the web server's configuration)`,
     status: `serve the file at ${url} (\`mail-wizard repair\` writes it)`,
     'too-large': `serve only the file mail-wizard writes (\`mail-wizard repair\`)`,
-    timeout: `the web server at ${name} accepts but does not answer: restart it (\`mail-wizard repair\`)`,
+    timeout:
+      r.kind === 'timeout' && r.stage === 'connect'
+        ? `nothing answers the connection: a firewall drops TCP 443 on the way to this address; let it in`
+        : `the web server at ${name} accepts but does not answer: restart it (\`mail-wizard repair\`)`,
   };
   return f(check, 'fail', `${describeFetch(r, url)}; ${who} cannot read it`, { fix: fix[r.kind] });
 }
