@@ -79,11 +79,20 @@ function certVerdict(socket: tls.TLSSocket, name: string): FetchResult | null {
   return null;
 }
 
+function closedWhen(stage: FetchStage): string {
+  const when = { connect: 'at once', tls: 'during the TLS handshake', response: 'before an HTTP response', body: 'before the end of the body' };
+  return `closed the connection ${when[stage]}`;
+}
+
 function socketError(err: NodeJS.ErrnoException, stage: FetchStage, where: string): FetchResult {
   if (err.code === 'ECONNREFUSED') return { kind: 'refused', message: `connection refused at ${where} (nothing listens on the HTTPS port)` };
   if (err.code === 'ENETUNREACH' || err.code === 'EHOSTUNREACH' || err.code === 'EADDRNOTAVAIL') return { kind: 'unreachable', message: `${where} cannot be reached (${err.code})` };
-  if (err.code === 'ECONNRESET' && stage !== 'connect') return { kind: 'tls', message: `${where} closed the connection during the ${stage === 'tls' ? 'TLS handshake' : 'request'}` };
-  if (stage === 'tls' || /SSL|TLS|alert/i.test(err.message)) return { kind: 'tls', message: `TLS handshake with ${where} failed: ${err.message}` };
+  if (err.code === 'ECONNRESET' && stage !== 'connect') return { kind: stage === 'tls' ? 'tls' : 'error', message: `${where} ${closedWhen(stage)}` };
+  if (stage === 'tls' || /SSL|TLS|alert/i.test(err.message)) {
+    // OpenSSL's own words ("wrong version number"), not its multi-line error stack
+    const reason = (err as NodeJS.ErrnoException & { reason?: string }).reason ?? err.message.split('\n')[0]!;
+    return { kind: 'tls', message: `TLS handshake with ${where} failed: ${reason}${/wrong version number/.test(reason) ? ' (plain HTTP on the HTTPS port?)' : ''}` };
+  }
   return { kind: 'error', message: `${where}: ${err.message}` };
 }
 
@@ -124,7 +133,7 @@ export function fetchHttps(t: FetchTarget): Promise<FetchResult> {
     s.on('error', (err) => finish(socketError(err as NodeJS.ErrnoException, stage, where)));
     // after the response's own end, which comes first when the body was complete
     s.once('close', () =>
-      setImmediate(() => finish({ kind: stage === 'connect' ? 'error' : 'tls', message: `${where} closed the connection ${stage === 'connect' ? 'at once' : stage === 'tls' ? 'during the TLS handshake' : stage === 'response' ? 'before an HTTP response' : 'before the end of the body'}` })),
+      setImmediate(() => finish({ kind: stage === 'tls' ? 'tls' : 'error', message: `${where} ${closedWhen(stage)}` })),
     );
     s.once('secureConnect', () => {
       const bad = certVerdict(s, t.name);

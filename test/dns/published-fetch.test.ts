@@ -278,6 +278,24 @@ describeWithNsd('the MTA-STS policy and the autoconfig file, fetched over HTTPS'
     }
   }, 60_000);
 
+  it('nothing listening: connection refused; plain HTTP on the port: the TLS handshake fails', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const freePort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await doctor(good, { port: freePort });
+    expect(show(only(refused, 'mta-sts.policy'))).toMatch(new RegExp(`^fail: https://mta-sts\\.example\\.org/\\.well-known/mta-sts\\.txt: connection refused at 127\\.0\\.0\\.1:${freePort} .* \\| fix: start the web server`, 'm'));
+
+    const plain = net.createServer((sock) => sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const r = await doctor(good, { port: (plain.address() as net.AddressInfo).port });
+      expect(show(only(r, 'mta-sts.policy'))).toMatch(/^fail: .*TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number \(plain HTTP on the HTTPS port\?\); sending servers cannot read it \| fix: the web server at mta-sts\.example\.org must speak TLS on 443/m);
+    } finally {
+      plain.close();
+    }
+  }, 60_000);
+
   it('a name missing from DNS fails before any connection', async () => {
     const r = await doctor(noDns);
     expect(show(only(r, 'mta-sts.policy'))).toMatch(/^fail: mta-sts\.nodns\.example has no address in DNS \(mta-sts\.nodns\.example: NXDOMAIN \(the name does not exist\)\): sending servers cannot fetch/m);
