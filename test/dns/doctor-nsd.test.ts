@@ -27,6 +27,7 @@ async function check(answers: Answers, more: { dkimPublicKeyPem?: string } = {})
     nameservers: [nsd.address],
     dkimPublicKeyPem: more.dkimPublicKeyPem ?? keys.main,
     local: false,
+    web: false, // no web server here: published-fetch.test.ts fetches the policy
     timeoutMs: 8000,
     queryTimeoutMs: 1000,
   });
@@ -191,7 +192,7 @@ describeWithNsd('DNS doctor against NSD', () => {
   });
 
   it('without a local key the DKIM record is still checked, and not compared', async () => {
-    const r = await runDnsChecks({ answers: sc('good').answers, nameservers: [nsd!.address], local: false });
+    const r = await runDnsChecks({ answers: sc('good').answers, nameservers: [nsd!.address], local: false, web: false });
     expect(status(r, 'dkim')).toBe('pass');
     expect(text(r, 'dkim')).toContain('not compared: no local key given');
   });
@@ -296,6 +297,7 @@ describeWithNsd('DNS doctor against NSD', () => {
       resolvConf: `# test\nnameserver [127.0.0.1]:${nsd.port}\nsearch example.org\n`,
       authPort: nsd.port,
       local: { hosts: '/nonexistent/hosts' },
+      web: false,
       timeoutMs: 8000,
       queryTimeoutMs: 1000,
     });
@@ -316,6 +318,7 @@ describeWithNsd('DNS doctor against NSD', () => {
       resolvConf: `nameserver [127.0.0.1]:${nsd.port}\nsearch wildcard.example\n`,
       authPort: nsd.port,
       local: { hosts: '/nonexistent/hosts' },
+      web: false,
       timeoutMs: 8000,
       queryTimeoutMs: 1000,
     });

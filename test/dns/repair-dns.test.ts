@@ -167,6 +167,7 @@ async function checkPublished(c: Case, world: Published): Promise<DoctorReport> 
       timeoutMs: 8000,
       queryTimeoutMs: 500,
       retries: 1,
+      web: false, // no web server in these zones: published-fetch.test.ts fetches the policy
       local: c.hosts ? { hosts: hostsPath, nsswitch: '/nonexistent/nsswitch.conf' } : false,
     };
     if (c.discovered || c.hosts) {

@@ -67,7 +67,7 @@ describeWithNsd('several NSDs', () => {
   });
 
   it('two servers that agree: consistency passes with the serial', async () => {
-    const r = await runDnsChecks({ answers: good.answers, nameservers: [a!.address, c!.address], dkimPublicKeyPem: keys.main, local: false });
+    const r = await runDnsChecks({ answers: good.answers, nameservers: [a!.address, c!.address], dkimPublicKeyPem: keys.main, local: false, web: false });
     const cons = r.checks.filter((x) => x.id === 'consistency');
     expect(cons.map((x) => x.status)).toEqual(['pass']);
     expect(cons[0]?.summary).toContain('2 servers agree on every record asked (SOA serial 1)');
@@ -75,7 +75,7 @@ describeWithNsd('several NSDs', () => {
   });
 
   it('two servers that disagree: consistency fails, and the mx finding names the server', async () => {
-    const r = await runDnsChecks({ answers: good.answers, nameservers: [a!.address, b!.address], dkimPublicKeyPem: keys.main, local: false });
+    const r = await runDnsChecks({ answers: good.answers, nameservers: [a!.address, b!.address], dkimPublicKeyPem: keys.main, local: false, web: false });
     const cons = r.checks.filter((x) => x.id === 'consistency');
     expect(cons.every((x) => x.status === 'fail')).toBe(true);
     expect(cons.map((x) => x.summary).join('\n')).toContain('the servers disagree about example.org MX');

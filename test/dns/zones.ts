@@ -35,8 +35,6 @@ export function answersFor(domain: string, last: number, extra: Partial<Answers>
     dmarcPolicy: 'quarantine',
     dmarcReports: `dmarc@${domain}`,
     tls: { mode: 'acme' },
-    // no web server in these worlds: the HTTPS checks (test/dns/published-fetch.test.ts) say mtaSts
-    mtaSts: 'off',
     ...extra,
   };
 }
