@@ -356,7 +356,10 @@ describeWithNsd('the MTA-STS policy and the autoconfig file, fetched over HTTPS'
       const ok = await run({ NODE_EXTRA_CA_CERTS: caFile });
       expect(ok.stdout).toMatch(/^PASS {2}mta-sts\.policy +https:\/\/mta-sts\.example\.org\/\.well-known\/mta-sts\.txt: STSv1, mode testing/m);
       expect(ok.stdout).toMatch(/^PASS {2}autoconfig\.file +https:\/\/autoconfig\.example\.org\/mail\/config-v1\.1\.xml: mail\.example\.org/m);
-      expect(ok.stdout).toMatch(/^0 failed, 0 warnings/m);
+      // the web names point at the loopback web server, not at the answers' 192.0.2.10: the DNS
+      // checks of those names say so (warnings), and nothing fails
+      expect(ok.stdout).toMatch(/^0 failed, 2 warnings/m);
+      expect(ok.stdout.split('\n').filter((l) => l.startsWith('WARN')).map((l) => l.split(/\s+/)[1])).toEqual(['mta-sts', 'autoconfig']);
       expect(ok.code).toBe(0);
 
       on443.use(certs.good, (req, res) => {

@@ -143,7 +143,7 @@ describeWithNsd('several NSDs', () => {
 
   it('check dns: exit 0 and readable lines for a correct zone', async () => {
     const s = sink();
-    const code = await checkDnsCommand({ answers: good.answers, nameservers: [a!.address], json: false, dkimPublicKeyPem: keys.main, out: s.out, doctor: { local: false } });
+    const code = await checkDnsCommand({ answers: good.answers, nameservers: [a!.address], json: false, dkimPublicKeyPem: keys.main, out: s.out, doctor: { local: false, web: false } });
     expect(code).toBe(0);
     expect(s.text()).toMatch(/^PASS {2}mx {11}example\.org MX → mail\.example\.org/m);
     expect(s.text()).toContain('0 failed, 0 warnings');
