@@ -29,7 +29,7 @@ export const DEFAULT_SSH: OpenPort[] = [{ port: 22, why: 'SSH, so you keep your 
  * SSH, the mail ports, then `kept` (other services that listen on a public address now); a port
  * is listed once, with the first reason that names it.
  */
-export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): OpenPort[] {
+export function openPorts({ answers, platform }: Pick<TemplateInput, 'answers'> & { platform?: Pick<Platform, 'name'> }, ssh: OpenPort[] = DEFAULT_SSH, kept: OpenPort[] = []): OpenPort[] {
   const ports: OpenPort[] = [
     ...ssh,
     { port: 25, why: 'SMTP from other mail servers' },
@@ -39,7 +39,13 @@ export function openPorts({ answers }: Pick<TemplateInput, 'answers'>, ssh: Open
     { port: 993, why: 'IMAP over TLS' },
   ];
   if (answers.tls.mode === 'acme') ports.push({ port: 80, why: 'HTTP, for ACME certificate challenges' });
-  if (servesWeb(answers)) ports.push({ port: 443, why: 'HTTPS, for the MTA-STS policy and mail client autoconfig' });
+  if (servesWeb(answers)) {
+    ports.push({ port: 443, why: 'HTTPS, for the MTA-STS policy and mail client autoconfig' });
+    // Debian's nginx package enables its default site on port 80 (sites-enabled/default): the
+    // next run would see it listening and keep it reachable, so the first run opens it too, and a
+    // second setup changes nothing.
+    if (platform?.name === 'debian') ports.push({ port: 80, why: 'HTTP (nginx: its default site, and ACME challenges)' });
+  }
   ports.push(...kept);
   const seen = new Set<number>();
   return ports.filter((p) => !seen.has(p.port) && seen.add(p.port)).sort((a, b) => a.port - b.port);

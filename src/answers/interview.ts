@@ -24,7 +24,8 @@ function suggestion(field: FieldSpec, draft: Draft): string {
     case 'tls':
       return 'acme';
     case 'mtaSts':
-      return 'testing';
+      // an existing certificate cannot be made to name mta-sts.<domain> by mail-wizard
+      return draft.tls?.startsWith('existing') ? 'off' : 'testing';
     default:
       return '';
   }

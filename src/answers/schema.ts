@@ -46,7 +46,7 @@ export interface Answers {
   dmarcReports?: string;
   tls: TlsChoice;
   /**
-   * MTA-STS mode; absent means `testing`. On (testing or enforce), a web server serves the policy at
+   * MTA-STS mode; absent means `testing` (`off` with an existing certificate). On (testing or enforce), a web server serves the policy at
    * mta-sts.<domain> and the mail client autoconfig file at autoconfig.<domain>.
    */
   mtaSts?: MtaStsMode;

@@ -7,13 +7,20 @@ import { createHash } from 'node:crypto';
 import type { Answers, MtaStsMode } from '../answers/schema.js';
 import { normalizeName } from '../dns/records.js';
 
-/** Absent in the answers means `testing`: senders report failures (TLS-RPT) but still deliver. */
-export function mtaStsMode(answers: Pick<Answers, 'mtaSts'>): MtaStsMode {
-  return answers.mtaSts ?? 'testing';
+/**
+ * Absent in the answers means `testing` (senders report failures through TLS-RPT but still
+ * deliver), except with an existing certificate: that one is the admin's, mail-wizard cannot add
+ * the web names to it, so MTA-STS waits until the answers ask for it.
+ */
+export function mtaStsMode(answers: MtaStsAnswers): MtaStsMode {
+  return answers.mtaSts ?? (answers.tls.mode === 'existing' ? 'off' : 'testing');
 }
 
+/** What decides the mode: the answer itself, and the kind of certificate. */
+export type MtaStsAnswers = Pick<Answers, 'mtaSts' | 'tls'>;
+
 /** The web server (MTA-STS policy, mail client autoconfig) runs only when MTA-STS is on. */
-export function servesWeb(answers: Pick<Answers, 'mtaSts'>): boolean {
+export function servesWeb(answers: MtaStsAnswers): boolean {
   return mtaStsMode(answers) !== 'off';
 }
 
@@ -28,7 +35,7 @@ export const MTA_STS_PATH = '/.well-known/mta-sts.txt';
 export const MTA_STS_MAX_AGE = 604800;
 
 /** The policy file, CRLF lines as RFC 8461 §3.2 writes them; null when MTA-STS is off. */
-export function mtaStsPolicy(answers: Pick<Answers, 'mtaSts' | 'hostname'>): string | null {
+export function mtaStsPolicy(answers: MtaStsAnswers & Pick<Answers, 'hostname'>): string | null {
   const mode = mtaStsMode(answers);
   if (mode === 'off') return null;
   return ['version: STSv1', `mode: ${mode}`, `mx: ${normalizeName(answers.hostname)}`, `max_age: ${MTA_STS_MAX_AGE}`, ''].join('\r\n');
@@ -48,7 +55,7 @@ export function mtaStsTxtName(domain: string): string {
 }
 
 /** The TXT value at _mta-sts.<domain>; null when MTA-STS is off. */
-export function mtaStsTxt(answers: Pick<Answers, 'mtaSts' | 'hostname'>): string | null {
+export function mtaStsTxt(answers: MtaStsAnswers & Pick<Answers, 'hostname'>): string | null {
   const policy = mtaStsPolicy(answers);
   return policy === null ? null : `v=STSv1; id=${mtaStsId(policy)}`;
 }
