@@ -23,7 +23,8 @@ export interface CheckDnsTarget {
 
 export async function startCheckDnsTarget(): Promise<CheckDnsTarget> {
   const keys = makeKeys();
-  const answers = answersFor('example.org', 10, { ipv6: '2001:db8::10' });
+  // no web server here: DNS only (test/dns/published-fetch.test.ts fetches the policy)
+  const answers = answersFor('example.org', 10, { ipv6: '2001:db8::10', mtaSts: 'off' });
   const zone = zoneFor(answers, keys.main);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'check-dns-'));
   const pub = path.join(root, dkimPaths({ answers, platform: PLATFORMS.openbsd }).pub);
