@@ -20,7 +20,8 @@ import {
   renderHttpdOwn,
 } from './templates/acme.js';
 import { tlsPaths } from './templates/input.js';
-import { ACME_WEBROOT, NGINX_ACME_CONF, WEB_ROOT, renderNginxAcme } from './templates/web.js';
+import { ACME_WEBROOT, HTTPD_WEB_BLOCK, NGINX_ACME_CONF, NGINX_CONF, WEB_ROOT, renderNginxAcme, writtenByUs } from './templates/web.js';
+import { withoutBlock } from './lib/marked-block.js';
 import { certificateNames, webNames } from '../src/published/web-names.js';
 import { servesWeb } from '../src/published/mta-sts.js';
 import { daemonRunning } from './lib/daemon-state.js';
@@ -37,12 +38,16 @@ interface TlsProbe {
   issuedFrom: string | null;
   /** Names the answers want on the certificate (the web names) that it lacks. */
   missingNames: string[];
+  /** The certificate signs itself: made here (or by hand), never issued by an ACME CA. */
+  selfSigned: boolean;
   /** Debian acme: what certbot's renewal file says (null: no renewal file). */
   renewal: CertbotRenewal | null;
   /** Debian acme: certbot answers the challenges through nginx (certbot --webroot). */
   webroot: boolean;
   /** Debian acme with nginx serving the challenges: whether nginx runs. */
   nginxRunning: boolean;
+  /** Debian acme, no certificate: the web step's nginx file of ours names it (see httpsServerOut). */
+  nginxHttpsOut: boolean;
 }
 
 /** What certbot keeps in /etc/letsencrypt/renewal/<name>.conf that the next renewal depends on. */
@@ -104,6 +109,17 @@ export function certbotCertonly(ctx: Pick<Context, 'answers'>, force: boolean, w
   ];
 }
 
+/** Whether a certificate signs itself (issuer = subject, and its own key verifies it). */
+export function isSelfSigned(certPem: string | null): boolean {
+  if (certPem === null) return false;
+  try {
+    const x509 = new X509Certificate(certPem);
+    return x509.issuer === x509.subject && x509.verify(x509.publicKey);
+  } catch {
+    return false;
+  }
+}
+
 /** Why a certificate on disk cannot serve (the key is compared only when it can be read: not in a dry-run). */
 function certificateProblem(certPem: string | null, keyPem: string | null, hostname: string): string | null {
   if (certPem === null) return null;
@@ -147,6 +163,17 @@ async function directoryOnDisk(ctx: Context): Promise<string | null> {
 }
 
 /**
+ * The web step's HTTPS server names the certificate: while there is none, nginx -t and httpd
+ * refuse their whole configuration (httpd: "failed to load public/private keys", parse.y), so the
+ * web server could not start to answer the challenges for a new one ("delete it and run repair"
+ * would never work). Our HTTPS server is taken out first (Debian: our conf.d file; OpenBSD: the
+ * web block of httpd.conf); the web step, after this one, puts it back with the new certificate.
+ */
+async function httpsServerOut(ctx: Context): Promise<boolean> {
+  return ctx.answers.tls.mode === 'acme' && (await ctx.host.stat(tlsPaths(ctx).cert)) === null;
+}
+
+/**
  * The renewal's files. OpenBSD acme: our own acme-client and httpd files, and a marked block in
  * each shared file (acme-client.conf, httpd.conf, daily.local) that the admin may already use.
  * Debian with a certificate certbot renews: the deploy hook that makes the daemons pick it up.
@@ -162,11 +189,13 @@ async function renewalFiles(ctx: Context): Promise<ManagedFile[]> {
   const read = (path: string) => ctx.host.readFile(path);
   const acmeConf = await read(platform.paths.acmeClientConf);
   const file = (path: string, content: string, shared = false): ManagedFile => ({ path, content, mode: 0o644, owner: 'root', shared });
+  let httpdConf = await read(platform.paths.httpdConf);
+  if (await httpsServerOut(ctx)) httpdConf = withoutBlock(httpdConf, HTTPD_WEB_BLOCK);
   return [
     file(ownInclude(platform.paths.acmeClientConf), renderAcmeClientOwn(input, acmeConf)),
     file(platform.paths.acmeClientConf, renderAcmeClientConf(acmeConf, platform), true),
     file(ownInclude(platform.paths.httpdConf), renderHttpdOwn(input)),
-    file(platform.paths.httpdConf, renderHttpdConf(await read(platform.paths.httpdConf), platform), true),
+    file(platform.paths.httpdConf, renderHttpdConf(httpdConf, platform), true),
     file(DAILY_LOCAL, renderDailyLocal(await read(DAILY_LOCAL), input), true),
   ];
 }
@@ -188,9 +217,11 @@ export const tlsStep: Step<TlsProbe> = {
       keyModeBad: keyStat !== null && (keyStat.uid !== 0 || (keyStat.mode & 0o037) !== 0),
       issuedFrom: ctx.answers.tls.mode === 'acme' ? await directoryOnDisk(ctx) : null,
       missingNames: namesMissing(certPem, webNames(ctx.answers)),
+      selfSigned: isSelfSigned(certPem),
       renewal: ctx.answers.tls.mode === 'acme' && ctx.platform.name === 'debian' ? await certbotRenewalOnDisk(ctx) : null,
       webroot: await certbotWebroot(ctx),
       nginxRunning: (await certbotWebroot(ctx)) ? (await daemonRunning(ctx, 'httpd')).ok : false,
+      nginxHttpsOut: ctx.platform.name === 'debian' && (await httpsServerOut(ctx)) && writtenByUs(await ctx.host.readFile(NGINX_CONF)),
     };
   },
   plan(ctx, probed) {
@@ -228,6 +259,7 @@ export const tlsStep: Step<TlsProbe> = {
     const { webroot } = probed;
     if (webroot && (writes.some((w) => w.path === NGINX_ACME_CONF) || !probed.nginxRunning || !probed.certExists)) {
       // nginx answers the challenges from our webroot before certbot asks (its config checked first).
+      if (probed.nginxHttpsOut) actions.push({ type: 'run', argv: ['rm', '-f', NGINX_CONF], timeoutMs: 30_000 });
       actions.push(
         { type: 'mkdir', path: WEB_ROOT, mode: 0o755, owner: 'root' },
         { type: 'mkdir', path: ACME_WEBROOT, mode: 0o755, owner: 'root' },
@@ -262,6 +294,11 @@ export const tlsStep: Step<TlsProbe> = {
       if (probed.issuedFrom !== null && probed.issuedFrom !== directory) again.push('ca');
       // The web server's names are new (MTA-STS turned on).
       if (probed.missingNames.length) again.push('names');
+      // A box set up self-signed, then switched to ACME: on OpenBSD both modes use the same path
+      // (tlsPaths), and acme-client keeps a valid certificate there until 30 days before its end
+      // ("certificate valid: N days left": revokeproc() in openbsd/src
+      // usr.sbin/acme-client/revokeproc.c), so without -F it would never ask the CA.
+      if (probed.selfSigned) again.push('self-signed');
       // certbot renews the way its renewal file says: standalone cannot bind port 80 once nginx
       // holds it; and without reuse_key a renewal makes a new key (DANE's TLSA names the key).
       if (platform.name === 'debian' && probed.renewal) {
@@ -274,7 +311,7 @@ export const tlsStep: Step<TlsProbe> = {
         platform.name === 'openbsd'
           // A changed name list forces a new certificate by itself ("domain list changed, forcing
           // renewal": revokeproc() in openbsd/src usr.sbin/acme-client/revokeproc.c); -F for another CA.
-          ? { type: 'run', argv: ['acme-client', ...(again.includes('ca') ? ['-F'] : []), '-v', answers.hostname], timeoutMs: 5 * 60_000 }
+          ? { type: 'run', argv: ['acme-client', ...(again.includes('ca') || again.includes('self-signed') ? ['-F'] : []), '-v', answers.hostname], timeoutMs: 5 * 60_000 }
           // certbot rewrites the lineage's renewal file (server, authenticator, reuse_key) when it issues.
           : { type: 'run', argv: certbotCertonly(ctx, true, probed.webroot), timeoutMs: 5 * 60_000 },
       );
@@ -320,6 +357,14 @@ export async function verifyCertificate(ctx: Context): Promise<Finding[]> {
     findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate does not name ${host}`, evidence: `subject: ${x509.subject?.replace(/\n/g, ', ') || 'none'}; names: ${x509.subjectAltName ?? 'none'}`, fix: `Get a certificate for ${host}.` });
   } else if (new Date(x509.validTo).getTime() < Date.now()) {
     findings.push({ status: 'fail', check: 'tls.certificate', summary: `the certificate expired on ${x509.validTo}`, fix: 'Renew it (acme-client / certbot renew), then restart smtpd and dovecot.' });
+  } else if (ctx.answers.tls.mode === 'acme' && isSelfSigned(certPem)) {
+    findings.push({
+      status: 'fail',
+      check: 'tls.certificate',
+      summary: `${cert} is self-signed, but the answers ask for a certificate from the ACME CA`,
+      evidence: `issuer: ${x509.issuer.replace(/\n/g, ', ')}`,
+      fix: 'Run `mail-wizard repair`: it asks the CA for one (the host name must resolve to this box, and port 80 be reachable).',
+    });
   } else if (namesMissing(certPem, webNames(ctx.answers)).length) {
     const missing = namesMissing(certPem, webNames(ctx.answers));
     findings.push({

@@ -91,12 +91,18 @@ export function renderAcmeClientConf(existing: string | null, platform: Platform
   return withBlock(withoutOurOldWholeFile(existing), { what: 'the mail server\'s certificate', lines: [`include "${ownInclude(platform.paths.acmeClientConf)}"`] });
 }
 
+/**
+ * OpenBSD: httpd answers the http-01 challenges on port 80, on IPv4 ("*" is 0.0.0.0 only: host()
+ * in openbsd/src usr.sbin/httpd/parse.y) and IPv6 ("::"), since a CA may validate over either
+ * address the host name has.
+ */
 export function renderHttpdOwn(input: TemplateInput): string {
   const { answers, platform } = input;
   return `${header(ownInclude(platform.paths.httpdConf), `answers ACME challenges for the certificate (included by ${platform.paths.httpdConf})`)}
 
 server "${answers.hostname}" {
 ${webNames(answers).map((n) => `\talias "${n}"\n`).join('')}	listen on * port 80
+	listen on :: port 80
 	location "/.well-known/acme-challenge/*" {
 		root "/acme"
 		request strip 2

@@ -69,7 +69,8 @@ function inChroot(path: string): string {
 
 /**
  * OpenBSD: the HTTPS servers. httpd.conf(5) (openbsd/src usr.sbin/httpd/httpd.conf.5):
- * "listen on address [tls] port number"; "tls certificate file", "tls key file" (the key "should
+ * "listen on address [tls] port number" (twice: "*" is 0.0.0.0 only, host() in usr.sbin/httpd/parse.y,
+ * so IPv6 needs "::"); "tls certificate file", "tls key file" (the key "should
  * ... reside outside of the chroot(2) root directory"); "root directory: a pathname within the
  * chroot(2) root directory"; `location` rules: "the first matching location statement will be put
  * into effect"; "block return code": 404 for everything else, never a redirect (RFC 8461 §3.3);

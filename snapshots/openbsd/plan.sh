@@ -164,6 +164,7 @@ server "mail.example.org" {
 	alias "mta-sts.example.org"
 	alias "autoconfig.example.org"
 	listen on * port 80
+	listen on :: port 80
 	location "/.well-known/acme-challenge/*" {
 		root "/acme"
 		request strip 2

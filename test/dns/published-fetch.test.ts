@@ -27,7 +27,7 @@ import { judgePolicy, mxPatternMatches } from '../../src/published/web-checks.js
 import { PLATFORMS } from '../../src/platform/detect.js';
 import { cli } from '../support/cli.js';
 import { startNsd, type Nsd } from './nsd.js';
-import { makeCa, type Pem, type TestCa } from './web-ca.js';
+import { makeCa, type Pem, type TestCa } from '../support/test-ca.js';
 import { describeWithNsd } from './with-nsd.js';
 import { answersFor, makeKeys, reverseZones, zoneFor } from './zones.js';
 

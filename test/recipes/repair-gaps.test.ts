@@ -13,9 +13,8 @@ import { tlsStep } from '../../recipes/tls.js';
 import { runSteps } from '../../src/engine/runner.js';
 import type { AnyStep, Context } from '../../src/engine/types.js';
 import { openbsd } from '../../src/platform/openbsd.js';
-import { generateRsaKeyPair } from '../../src/dkim/keys.js';
-import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
 import { missingTools } from '../support/require-tool.js';
+import { makeCa } from '../support/test-ca.js';
 import { sandbox, type Sandbox } from '../support/sandbox.js';
 import { webNames } from '../../src/published/web-names.js';
 
@@ -58,14 +57,14 @@ describe.skipIf(skip)('repair fixes the learn-socket directory and the renewal f
   it('tls.renewal (OpenBSD, acme): a renewal file removed and a marked block cut out; repair writes each again', async () => {
     box = await sandbox(openbsd);
     const ctx = (mode: 'setup' | 'repair' = 'repair') => box.ctx(mode, { tls: { mode: 'acme' } });
-    // The certificate acme-client got earlier: valid, for the host name.
+    // The certificate acme-client got earlier from the CA (a test CA here): valid, for the host
+    // name and the web server's names (MTA-STS is on): else the step would ask acme-client again.
     const { cert, key } = tlsPaths(ctx());
-    const pair = await generateRsaKeyPair(2048);
+    const issued = makeCa('Test ACME CA').issue([ctx().answers.hostname, ...webNames(ctx().answers)]);
     await fs.mkdir(key.slice(0, key.lastIndexOf('/')), { recursive: true });
     await fs.mkdir(cert.slice(0, cert.lastIndexOf('/')), { recursive: true });
-    await fs.writeFile(key, pair.privateKeyPem, { mode: 0o600 });
-    // ...with the web server's names too (MTA-STS is on): else the step would ask acme-client again.
-    await fs.writeFile(cert, selfSignedCertificatePem(pair.privateKeyPem, ctx().answers.hostname, webNames(ctx().answers), 60));
+    await fs.writeFile(key, issued.key, { mode: 0o600 });
+    await fs.writeFile(cert, issued.cert);
     expect((await repair(ctx('setup'), [tlsStep])).tls).toBe('changed');
     expect(await status(tlsStep, ctx(), 'tls.renewal')).toBe('pass');
 

@@ -5,8 +5,9 @@
  * (www.example.org on 443, its own certificate) is there before the wizard runs and keeps working.
  * From the outside machine, curl fetches both files under their names (verified against pebble's
  * root), the served certificate names all three names, a forced renewal keeps the key (DANE) and
- * reaches nginx through the deploy hook; broken web files, config and daemon are repaired; and
- * mtaSts "off" removes our nginx file, nothing of the admin's.
+ * reaches nginx through the deploy hook; broken web files, config and daemon are repaired, and so
+ * is a deleted certificate (which our HTTPS server names); and mtaSts "off" removes our nginx
+ * file, nothing of the admin's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEPS } from '../../recipes/index.js';
@@ -228,6 +229,25 @@ describe.skipIf(problem !== null)('MTA-STS and autoconfig over HTTPS: nginx with
     await until(['web.config', 'web.running'], 'fail');
     await wizard('repair', '--yes', '--plain');
     await until(['web.files', 'web.config', 'web.running', 'web.https'], 'pass');
+    expect((await fetchOutside(WWW, '/', '/root/www.pem')).code).toBe('200');
+  }, 600_000);
+
+  it('the certificate deleted (certbot delete) while our nginx file names it: repair takes that file out for the challenges, gets a new one, and serves again', async () => {
+    ok(await host.exec(['certbot', 'delete', '--non-interactive', '--cert-name', HOST], { timeoutMs: 120_000 }));
+    // nginx now refuses its whole configuration: it could not start to answer a challenge.
+    expect((await host.exec(['nginx', '-t'])).exitCode).not.toBe(0);
+    const r = await wizard('repair', '--yes', '--plain');
+    const tls = stepOutput(r.stdout, 'tls');
+    expect(tls, r.stdout + r.stderr).toContain(`rm -f ${NGINX_CONF}`);
+    expect(tls.indexOf(`rm -f ${NGINX_CONF}`)).toBeLessThan(tls.indexOf('nginx -t'));
+    expect(tls).toMatch(/certbot certonly --webroot .*-d mta-sts\./);
+    expect(tls, r.stdout).toMatch(/-> changed/);
+    expect(stepOutput(r.stdout, 'web'), r.stdout).toMatch(/-> changed/);
+    const web = await webFindings();
+    expect(Object.fromEntries([...web].map(([id, fs]) => [id, worst(fs)]))).toEqual({ 'web.files': 'pass', 'web.config': 'pass', 'web.running': 'pass', 'web.https': 'pass' });
+    const fetched = await fetchOutside(MTA_STS, MTA_STS_PATH);
+    expect(fetched.code).toBe('200');
+    expect(fetched.body).toBe(mtaStsPolicy(answers as never));
     expect((await fetchOutside(WWW, '/', '/root/www.pem')).code).toBe('200');
   }, 600_000);
 

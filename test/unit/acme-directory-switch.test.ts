@@ -1,13 +1,20 @@
 /**
  * The answers name another ACME directory than the one the certificate on disk came from (the
  * usual story: Let's Encrypt's staging first, then production): the TLS step asks the new CA for
- * a certificate now. Real files under a temp root, a real certificate made by openssl.
+ * a certificate now. So it does when the certificate there is self-signed (a box set up
+ * self-signed, then switched to ACME), or lacks the web names; and with no certificate at all, our
+ * HTTPS server (which names it) is taken out of the web server's configuration before the web
+ * server starts to answer the challenges. Real files under a temp root, real certificates made by
+ * openssl.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tlsStep } from '../../recipes/tls.js';
+import { tlsStep, verifyCertificate } from '../../recipes/tls.js';
+import { insideBlock } from '../../recipes/lib/marked-block.js';
+import { renderHttpdConf } from '../../recipes/templates/acme.js';
+import { HTTPD_WEB_BLOCK, NGINX_CONF, renderHttpdConfWeb, renderNginxWeb } from '../../recipes/templates/web.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { LETSENCRYPT_DIRECTORY, LETSENCRYPT_STAGING_DIRECTORY, type Answers } from '../../src/answers/schema.js';
 import { createContext } from '../../src/engine/context.js';
@@ -36,11 +43,25 @@ async function put(file: string, content: string) {
   await fs.writeFile(path.join(root, file), content);
 }
 
-/** A valid certificate for the host name and its key, at the platform's paths. */
-async function certificate(cert: string, key: string, names: string[] = [HOST]) {
+/** A test CA (made once per test), so that a certificate "from the CA" is not a self-signed one. */
+async function testCa(): Promise<{ cert: string; key: string }> {
+  const cert = path.join(root, 'ca.pem');
+  const key = path.join(root, 'ca.key');
+  if (!(await fs.stat(cert).catch(() => null))) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=Test ACME CA', '-days', '30', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  }
+  return { cert, key };
+}
+
+/**
+ * A valid certificate for the host name and its key, at the platform's paths: issued by a test CA
+ * (as an ACME CA's would be), or `selfSigned` (as mail-wizard's self-signed mode makes one).
+ */
+async function certificate(cert: string, key: string, names: string[] = [HOST], selfSigned = false) {
   await fs.mkdir(path.dirname(path.join(root, cert)), { recursive: true });
   await fs.mkdir(path.dirname(path.join(root, key)), { recursive: true });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`,
+  const issuer = selfSigned ? [] : await testCa().then((ca) => ['-CA', ca.cert, '-CAkey', ca.key]);
+  execFileSync('openssl', ['req', '-x509', ...issuer, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`,
     '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-days', '30', '-keyout', path.join(root, key), '-out', path.join(root, cert)], { stdio: 'ignore' });
 }
 
@@ -127,7 +148,7 @@ describe('the web names (MTA-STS on) on the certificate, and renewals that keep 
   });
 
   it('self-signed: remade with the web names; existing: a manual step names the missing ones', async () => {
-    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`);
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`, [HOST], true);
     const answers: Answers = { ...DEMO_ANSWERS, tls: { mode: 'self-signed' }, mtaSts: 'testing' };
     let ctx = createContext({ answers, platform: debian, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
     expect(tlsStep.plan(ctx, await tlsStep.probe(ctx)).actions).toEqual([expect.objectContaining({ type: 'selfSignedCert', hostname: HOST, altNames: WEB })]);
@@ -138,3 +159,58 @@ describe('the web names (MTA-STS on) on the certificate, and renewals that keep 
   });
 });
 
+
+describe('a box set up self-signed, then switched to ACME', () => {
+  it('OpenBSD (one path for both modes): acme-client -F replaces the valid self-signed certificate, and the check fails until it does', async () => {
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`, [HOST], true);
+    expect(await runs(openbsd)).toEqual([`acme-client -F -v ${HOST}`]);
+    const ctx = createContext({ answers: { ...DEMO_ANSWERS, tls: { mode: 'acme' }, mtaSts: 'off' }, platform: openbsd, host: rootedHost(root, { exec: 'none' }), mode: 'setup', facts: {}, runId: 'test' });
+    const findings = await verifyCertificate(ctx);
+    expect(findings.find((f) => f.check === 'tls.certificate')).toMatchObject({ status: 'fail', summary: `/etc/ssl/${HOST}.fullchain.pem is self-signed, but the answers ask for a certificate from the ACME CA` });
+    // Once the CA's certificate is there, nothing more is asked and the check passes.
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`);
+    expect(await runs(openbsd)).toEqual([]);
+    expect((await verifyCertificate(ctx)).find((f) => f.check === 'tls.certificate')?.status).toBe('pass');
+  });
+
+  it('Debian: a self-signed certificate in the lineage is asked for again (--force-renewal)', async () => {
+    await certificate(`/etc/letsencrypt/live/${HOST}/fullchain.pem`, `/etc/letsencrypt/live/${HOST}/privkey.pem`, [HOST], true);
+    await put(`/etc/letsencrypt/renewal/${HOST}.conf`, `version = 2.11.0\n[renewalparams]\nauthenticator = standalone\nserver = ${LETSENCRYPT_DIRECTORY}\nreuse_key = True\n`);
+    expect(await runs(debian)).toEqual([expect.stringMatching(/^certbot certonly --standalone .* --force-renewal --reuse-key /)]);
+  });
+});
+
+describe('no certificate while our HTTPS server (the web step\'s) names it', () => {
+  const on = { mtaSts: 'testing' } as const;
+
+  it('Debian: our nginx file is taken out before nginx -t and the restart that answer the challenges; an admin\'s file there is not', async () => {
+    await put('/usr/sbin/nginx', '');
+    await put(NGINX_CONF, renderNginxWeb({ answers: { ...DEMO_ANSWERS, tls: { mode: 'acme' }, ...on }, platform: debian, facts: {} }));
+    const actions = await plan(debian, undefined, on);
+    const rm = actions.findIndex((a) => a.type === 'run' && a.argv.join(' ') === `rm -f ${NGINX_CONF}`);
+    const check = actions.findIndex((a) => a.type === 'run' && a.argv.join(' ') === 'nginx -t');
+    const certbot = actions.findIndex((a) => a.type === 'run' && a.argv[0] === 'certbot');
+    expect(rm).toBeGreaterThanOrEqual(0);
+    expect(rm < check && check < certbot).toBe(true);
+    await put(NGINX_CONF, 'server { listen 8080; }\n');
+    expect(await runs(debian, undefined, on)).not.toContain(`rm -f ${NGINX_CONF}`);
+  });
+
+  it('OpenBSD: httpd.conf is written without the web block (the challenges\' block stays) before httpd restarts', async () => {
+    const withWeb = renderHttpdConfWeb(renderHttpdConf('# the admin\'s site\n', openbsd), openbsd);
+    expect(insideBlock(withWeb, HTTPD_WEB_BLOCK)).not.toBeNull();
+    await put('/etc/httpd.conf', withWeb);
+    const actions = await plan(openbsd, undefined, on);
+    const write = actions.findIndex((a) => a.type === 'writeFile' && a.path === '/etc/httpd.conf');
+    const restart = actions.findIndex((a) => a.type === 'service' && a.name === 'httpd' && a.op === 'restart');
+    expect(write).toBeGreaterThanOrEqual(0);
+    expect(write).toBeLessThan(restart);
+    const written = (actions[write] as { content: string }).content;
+    expect(insideBlock(written, HTTPD_WEB_BLOCK)).toBeNull();
+    expect(written).toContain('# the admin\'s site');
+    expect(written).toContain('include "/etc/httpd.mail-wizard.conf"');
+    // With the certificate there, the web block is left where it is.
+    await certificate(`/etc/ssl/${HOST}.fullchain.pem`, `/etc/ssl/private/${HOST}.key`, [HOST, ...WEB]);
+    expect((await plan(openbsd, undefined, on)).some((a) => a.type === 'writeFile' && a.path === '/etc/httpd.conf')).toBe(false);
+  });
+});
