@@ -1,7 +1,8 @@
-/** OpenSMTPD's smtpd.conf, and the senders table it reads (made from the users and the aliases). */
+/** OpenSMTPD's smtpd.conf, and the senders and recipients tables it reads (made from the users and the aliases). */
 import type { Context } from '../src/engine/types.js';
 import { configStep } from './lib/config-step.js';
 import { renderAliases } from './templates/aliases.js';
+import { renderRecipients } from './templates/recipients.js';
 import { renderSenders } from './templates/senders.js';
 import { renderSmtpdConf } from './templates/smtpd.js';
 
@@ -18,6 +19,7 @@ export const smtpdStep = configStep({
   files: async (ctx) => [
     { path: ctx.platform.paths.smtpdConf, content: renderSmtpdConf(ctx), mode: 0o644, owner: 'root' },
     { path: ctx.platform.paths.senders, content: renderSenders(ctx.answers, await aliasesAfterSetup(ctx), ctx.platform.paths.senders), mode: 0o644, owner: 'root' },
+    { path: ctx.platform.paths.recipients, content: renderRecipients(ctx.answers, await aliasesAfterSetup(ctx), ctx.platform.paths.recipients), mode: 0o644, owner: 'root' },
   ],
   toolCheck: (ctx) => ({
     check: 'smtpd.config',
@@ -26,5 +28,5 @@ export const smtpdStep = configStep({
     fail: 'smtpd rejects smtpd.conf',
     fix: `Read the line smtpd names in ${ctx.platform.paths.smtpdConf}; \`mail-wizard repair\` writes the file again.`,
   }),
-  upToDate: 'smtpd.conf and the senders table are already as wanted',
+  upToDate: 'smtpd.conf and the senders and recipients tables are already as wanted',
 });

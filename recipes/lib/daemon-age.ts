@@ -36,7 +36,7 @@ async function configFiles(ctx: Context, daemon: Daemon): Promise<string[]> {
   const tls = tlsPaths(ctx);
   switch (daemon) {
     case 'smtpd':
-      return [paths.smtpdConf, paths.aliases, paths.senders, tls.cert, tls.key];
+      return [paths.smtpdConf, paths.aliases, paths.senders, paths.recipients, tls.cert, tls.key];
     case 'dovecot':
       // Not its certificate: a renewal reaches Dovecot by a reload (the certbot deploy hook), which
       // keeps its start time, so the certificate would look newer than the daemon for ever.

@@ -16,8 +16,9 @@
  * `# BEGIN mail-wizard watch: ...` / `# END mail-wizard watch`, and each block ignores the others.
  */
 
-export const BLOCK_BEGIN = '# BEGIN mail-wizard';
-export const BLOCK_END = '# END mail-wizard';
+import { BLOCK_BEGIN, BLOCK_END } from '../../src/engine/owned-part.js';
+
+export { BLOCK_BEGIN, BLOCK_END };
 
 export interface BlockSpec {
   /** One line saying what the block is for (shown after BEGIN). */

@@ -21,6 +21,8 @@ pki "${host}" key "${key}"
 table aliases file:${platform.paths.aliases}
 # Each login may send only as its own addresses and the aliases that reach it.
 table allowed_senders file:${platform.paths.senders}
+# The addresses of ${answers.domain} that take mail: the users and the aliases.
+table recipients file:${platform.paths.recipients}
 
 # Rspamd scores incoming mail and signs outgoing mail with DKIM. Its address is given: the
 # filter's default, http://localhost:11333 (filter-rspamd -h), is a name a DNS wildcard can move.
@@ -46,7 +48,10 @@ ${listen(`port 587 tls-require ${common} auth senders <allowed_senders> masquera
 action "local_mail" lmtp "${platform.paths.lmtpSocket}" alias <aliases> user "${platform.users.smtpd}"
 ${outboundAction(answers.relayHost, host)}
 
-match from any for domain "${answers.domain}" action "local_mail"
+# Any other address of ${answers.domain} (a system account such as www-data, a typo) is refused
+# at RCPT, before anything is queued: no bounce to a forged sender, no mail in an account's home.
+match from any for domain "${answers.domain}" rcpt-to <recipients> action "local_mail"
+match from any for domain "${answers.domain}" reject
 match from local for local action "local_mail"
 match from local for any action "outbound"
 match from any auth for any action "outbound"

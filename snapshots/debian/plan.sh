@@ -376,6 +376,8 @@ pki "mail.example.org" key "/etc/letsencrypt/live/mail.example.org/privkey.pem"
 table aliases file:/etc/aliases
 # Each login may send only as its own addresses and the aliases that reach it.
 table allowed_senders file:/etc/smtpd/senders
+# The addresses of example.org that take mail: the users and the aliases.
+table recipients file:/etc/smtpd/recipients
 
 # Rspamd scores incoming mail and signs outgoing mail with DKIM. Its address is given: the
 # filter's default, http://localhost:11333 (filter-rspamd -h), is a name a DNS wildcard can move.
@@ -404,7 +406,10 @@ listen on :: port 587 tls-require pki "mail.example.org" hostname "mail.example.
 action "local_mail" lmtp "/run/dovecot/lmtp" alias <aliases> user "opensmtpd"
 action "outbound" relay helo "mail.example.org"
 
-match from any for domain "example.org" action "local_mail"
+# Any other address of example.org (a system account such as www-data, a typo) is refused
+# at RCPT, before anything is queued: no bounce to a forged sender, no mail in an account's home.
+match from any for domain "example.org" rcpt-to <recipients> action "local_mail"
+match from any for domain "example.org" reject
 match from local for local action "local_mail"
 match from local for any action "outbound"
 match from any auth for any action "outbound"
@@ -428,6 +433,27 @@ MAIL_WIZARD_EOF
 chown root /etc/smtpd/senders.mail-wizard-new
 chmod 0644 /etc/smtpd/senders.mail-wizard-new
 mv -f /etc/smtpd/senders.mail-wizard-new /etc/smtpd/senders
+mkdir -p "$(dirname /etc/smtpd/recipients)"
+[ -e /etc/smtpd/recipients ] && backup /etc/smtpd/recipients
+(umask 077 && cat > /etc/smtpd/recipients.mail-wizard-new <<'MAIL_WIZARD_EOF'
+# /etc/smtpd/recipients: the addresses of example.org that take mail (smtpd.conf: rcpt-to <recipients>)
+# Written by mail-wizard. Rerun `mail-wizard repair` rather than editing by hand;
+# the previous version of this file is kept under /var/backups/mail-wizard/.
+# Made from the users and the aliases table; smtpd refuses any other address of the domain at RCPT.
+# After changing the aliases, `mail-wizard repair` rebuilds it.
+abuse@example.org
+alice@example.org
+bob@example.org
+dmarc-reports@example.org
+hostmaster@example.org
+postmaster@example.org
+root@example.org
+tlsrpt@example.org
+MAIL_WIZARD_EOF
+)
+chown root /etc/smtpd/recipients.mail-wizard-new
+chmod 0644 /etc/smtpd/recipients.mail-wizard-new
+mv -f /etc/smtpd/recipients.mail-wizard-new /etc/smtpd/recipients
 
 # == Dovecot (IMAP, LMTP, spam learning)
 # Stores mail in ~/Maildir, serves it over IMAP with TLS, and teaches Rspamd from the Junk folder.

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Host } from '../host/host.js';
 import type { Action, AnyStep, Finding } from './types.js';
+import { ownedPart } from './owned-part.js';
 
 const VERSION = 1;
 
@@ -63,6 +64,11 @@ export type FileOrigin = 'ours' | 'edited' | 'never';
 
 export function contentHash(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
+}
+
+/** What the run state keeps of a file written: the hash of the part that is ours. */
+function fingerprint(content: string): string {
+  return contentHash(ownedPart(content));
 }
 
 /** The paths an action writes (atomically, through the Host). */
@@ -137,9 +143,13 @@ export class RunState {
     return this.data.started[service];
   }
 
+  /**
+   * Of a shared file only our blocks count (ownedPart). A record of the whole file (run states
+   * before that rule) still counts as ours when the file is exactly as written then.
+   */
   origin(path: string, content: string): FileOrigin {
-    const hash = contentHash(content);
-    if (hash === this.data.written[path] || hash === this.data.pending[path]) return 'ours';
+    const recorded = [this.data.written[path], this.data.pending[path]];
+    if (recorded.includes(fingerprint(content)) || recorded.includes(contentHash(content))) return 'ours';
     return this.data.written[path] === undefined ? 'never' : 'edited';
   }
 
@@ -149,7 +159,7 @@ export class RunState {
    * next change of the state.
    */
   adopt(path: string, content: string): void {
-    this.data.written[path] = contentHash(content);
+    this.data.written[path] = fingerprint(content);
   }
 
   /** Removes temp files that interrupted writes left; returns their paths. */
@@ -169,7 +179,7 @@ export class RunState {
     if (owesTakeUp) add(this.data.changed, stepId);
     for (const action of actions) {
       for (const p of pathsWritten(action)) add(this.data.writing, p);
-      if (action.type === 'writeFile') this.data.pending[action.path] = contentHash(action.content);
+      if (action.type === 'writeFile') this.data.pending[action.path] = fingerprint(action.content);
     }
     await this.save();
   }
@@ -185,7 +195,7 @@ export class RunState {
       return;
     }
     if (action.type !== 'writeFile') return;
-    this.data.written[action.path] = contentHash(action.content);
+    this.data.written[action.path] = fingerprint(action.content);
     delete this.data.pending[action.path];
     await this.save();
   }

@@ -21,6 +21,7 @@ export const debian: Platform = {
     smtpdConf: '/etc/smtpd.conf',
     aliases: '/etc/aliases',
     senders: '/etc/smtpd/senders',
+    recipients: '/etc/smtpd/recipients',
     filterRspamd: '/usr/libexec/opensmtpd/filter-rspamd',
     dovecotConf: '/etc/dovecot/dovecot.conf',
     lmtpSocket: '/run/dovecot/lmtp',

@@ -26,8 +26,9 @@ export const openbsd: Platform = {
     smtpdConf: '/etc/mail/smtpd.conf',
     // src: etc/mail/aliases, and etc/mail/smtpd.conf's `table aliases file:/etc/mail/aliases`
     aliases: '/etc/mail/aliases',
-    // Ours: smtpd.conf's senders table, beside the aliases
+    // Ours: smtpd.conf's senders and recipients tables, beside the aliases
     senders: '/etc/mail/senders',
+    recipients: '/etc/mail/recipients',
     // ports: mail/opensmtpd-filters/Makefile.inc (MODGO_BINDIR = libexec/smtpd) and rspamd/pkg/PLIST
     filterRspamd: '/usr/local/libexec/smtpd/filter-rspamd',
     // ports: mail/dovecot/pkg/PLIST-server (@sample ${SYSCONFDIR}/dovecot/...)

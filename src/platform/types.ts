@@ -14,6 +14,8 @@ export interface Paths {
   aliases: string;
   /** smtpd's senders table: the addresses each login may send as (ours, made from the aliases). */
   senders: string;
+  /** smtpd's recipients table: the addresses of the domain that take mail (ours: the users and the aliases). */
+  recipients: string;
   /** Directory smtpd finds filters in (proc-exec "filter-rspamd"). */
   filterRspamd: string;
   dovecotConf: string;

@@ -18,6 +18,7 @@ import { renderDovecotConf, renderSieveFiles } from '../../recipes/templates/dov
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import { renderRedisConf } from '../../recipes/templates/redis.js';
 import { renderRspamdLocalD } from '../../recipes/templates/rspamd.js';
+import { renderRecipients } from '../../recipes/templates/recipients.js';
 import { renderSenders } from '../../recipes/templates/senders.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 
@@ -55,7 +56,7 @@ export function forDebianDovecot(conf: string): string {
 /**
  * Writes every file the openbsd profile renders for the daemons (platform: the profile mapped
  * under the root), plus what setup makes before them: TLS certificate and key, DKIM key, aliases
- * and senders.
+ * senders and recipients.
  * rspamd's own tree is Debian's /etc/rspamd with our local.d on top, as the package would have it.
  */
 export async function writeOpenbsdTree(platform: Platform, answers: Answers = OPENBSD_ANSWERS): Promise<void> {
@@ -67,6 +68,7 @@ export async function writeOpenbsdTree(platform: Platform, answers: Answers = OP
   await put(dkimPaths(input).key, pair.privateKeyPem, 0o640);
   await put(platform.paths.aliases, renderAliases(null, answers));
   await put(platform.paths.senders, renderSenders(answers, renderAliases(null, answers), platform.paths.senders));
+  await put(platform.paths.recipients, renderRecipients(answers, renderAliases(null, answers), platform.paths.recipients));
   await put(platform.paths.smtpdConf, renderSmtpdConf(input));
   await put(platform.paths.dovecotConf, forDebianDovecot(renderDovecotConf(input)));
   for (const f of renderSieveFiles(input)) await put(path.join(platform.paths.sieveDir, f.name), f.content, f.mode);

@@ -22,6 +22,7 @@ import { renderRspamdLocalD } from '../../recipes/templates/rspamd.js';
 import { rspamadmConfigtest } from '../../recipes/rspamd.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 import { renderAliases } from '../../recipes/templates/aliases.js';
+import { renderRecipients } from '../../recipes/templates/recipients.js';
 import { renderSenders } from '../../recipes/templates/senders.js';
 import { dkimPaths, tlsPaths } from '../../recipes/templates/input.js';
 import { platformUnder } from '../support/mapped-platform.js';
@@ -53,6 +54,7 @@ describe.skipIf(skip)('OpenBSD rendering, checked by the real daemons\' checkers
     await put(dkimPaths(input()).key, pair.privateKeyPem, 0o600);
     await put(platform.paths.aliases, renderAliases(null, DEMO_ANSWERS));
     await put(platform.paths.senders, renderSenders(DEMO_ANSWERS, renderAliases(null, DEMO_ANSWERS), platform.paths.senders));
+    await put(platform.paths.recipients, renderRecipients(DEMO_ANSWERS, renderAliases(null, DEMO_ANSWERS), platform.paths.recipients));
   });
   afterAll(async () => {
     await fs.rm(root, { recursive: true, force: true });

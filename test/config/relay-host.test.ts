@@ -16,6 +16,7 @@ import type { Platform } from '../../src/platform/types.js';
 import { selfSignedCertificatePem } from '../../src/tls/certificate.js';
 import { renderAliases } from '../../recipes/templates/aliases.js';
 import { tlsPaths } from '../../recipes/templates/input.js';
+import { renderRecipients } from '../../recipes/templates/recipients.js';
 import { renderSenders } from '../../recipes/templates/senders.js';
 import { renderSmtpdConf } from '../../recipes/templates/smtpd.js';
 import { platformUnder } from '../support/mapped-platform.js';
@@ -60,6 +61,7 @@ describe.skipIf(skip)('smtpd.conf with a relay host, checked by smtpd -n', () =>
     await put(cert, selfSignedCertificatePem(pair.privateKeyPem, DEMO_ANSWERS.hostname, [], 1));
     await put(platform.paths.aliases, renderAliases(null, DEMO_ANSWERS));
     await put(platform.paths.senders, renderSenders(DEMO_ANSWERS, renderAliases(null, DEMO_ANSWERS), platform.paths.senders));
+    await put(platform.paths.recipients, renderRecipients(DEMO_ANSWERS, renderAliases(null, DEMO_ANSWERS), platform.paths.recipients));
   });
   afterAll(async () => {
     if (root) await fs.rm(root, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * Every address the wizard sets up reaches a person, and mail the box sends itself leaves signed:
  * in a Debian trixie test host, after setup and the published records, real clients prove from
  * outside that postmaster@, abuse@, hostmaster@, the DMARC and TLS-RPT report addresses and root
- * (local sendmail) land in the postmaster's Maildir (bob, not the first user), that the published
+ * (local sendmail) land in the postmaster's Maildir (bob, not the first user), that any other
+ * address of the domain (a system account, a typo) is refused at RCPT, that the published
  * TLS-RPT and RFC 6186 SRV records lead to that mailbox and to ports the server answers on, that a message handed to
  * sendmail on the box for a foreign address reaches that domain's MX with a DKIM signature a
  * verifier accepts, and that a postmaster elsewhere gets postmaster@ mail relayed to it.
@@ -90,6 +91,42 @@ describe.skipIf(problem !== null)('every address reaches its person; mail from t
     expect(await inMaildir('alice', token)()).toBeNull();
     console.log(`${local}@${DOMAIN}: delivered to ${file}`);
   }, 120_000);
+
+  it('only the users and the aliases take mail: a system account (www-data, nobody) and a typo are refused at RCPT, from outside and from sendmail; a +tag reaches its user', async () => {
+    for (const local of ['www-data', 'nobody', 'alcie']) {
+      const refused = await swaks('--from', `dave@${FOREIGN}`, '--to', `${local}@${DOMAIN}`, '--quit-after', 'RCPT');
+      // swaks exits 24 when RCPT TO is refused
+      expect(refused.exitCode, refused.stdout + refused.stderr).toBe(24);
+      expect(refused.stdout).toMatch(/<\*\* 5\d\d /);
+    }
+    expect(ok(await host.exec(['id', 'www-data'])).stdout).toContain('www-data');
+    expect(await host.readFile('/var/www/Maildir/new')).toBeNull();
+    const local = await host.exec(['sendmail', `www-data@${DOMAIN}`], { input: 'Subject: to a system account\n\nno\n', timeoutMs: 30_000 });
+    expect(local.exitCode, local.stdout + local.stderr).not.toBe(0);
+    const token = 'plus-tag-check';
+    const tagged = await swaks('--from', `dave@${FOREIGN}`, '--to', `alice+lists@${DOMAIN}`, '--h-Subject', token);
+    expect(tagged.exitCode, tagged.stdout + tagged.stderr).toBe(0);
+    expect(await waitFor('alice+lists@ in ~alice/Maildir', inMaildir('alice', token), 60_000)).toMatch(/^\/home\/alice\/Maildir\/new\//);
+  }, 180_000);
+
+  it('an alias added to the aliases by hand: check finds the senders and recipients tables out of date, repair rebuilds it, and the alias takes mail', async () => {
+    ok(await host.exec(['sh', '-c', 'echo "sales: alice" >> /etc/aliases']));
+    expect((await swaks('--from', `dave@${FOREIGN}`, '--to', `sales@${DOMAIN}`, '--quit-after', 'RCPT')).exitCode).toBe(24);
+    const check = await wizard('check', '--json');
+    const findings = (JSON.parse(check.stdout) as { steps: { findings: { check: string; status: string; summary: string }[] }[] }).steps.flatMap((st) => st.findings);
+    expect(findings.filter((f) => f.check === 'smtpd.files' && f.status !== 'pass').map((f) => f.summary)).toEqual([
+      // alice may now send as sales@ too
+      '/etc/smtpd/senders is out of date (written by mail-wizard for other answers)',
+      '/etc/smtpd/recipients is out of date (written by mail-wizard for other answers)',
+    ]);
+    const repair = await wizard('repair', '--yes', '--plain');
+    expect(repair.exitCode, repair.stdout + repair.stderr).toBe(0);
+    expect(await host.readFile('/etc/smtpd/recipients')).toContain(`\nsales@${DOMAIN}\n`);
+    const token = 'hand-alias-check';
+    const sent = await swaks('--from', `dave@${FOREIGN}`, '--to', `sales@${DOMAIN}`, '--h-Subject', token);
+    expect(sent.exitCode, sent.stdout + sent.stderr).toBe(0);
+    expect(await waitFor('sales@ in ~alice/Maildir', inMaildir('alice', token), 60_000)).toMatch(/^\/home\/alice\/Maildir\/new\//);
+  }, 600_000);
 
   it('the published TLS-RPT record names the tlsrpt mailbox; the RFC 6186 SRV records, asked from outside, lead to ports the server answers on', async () => {
     const drill = async (type: string, name: string) => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import { createContext } from '../../src/engine/context.js';
 import type { RunnerEvent } from '../../src/engine/events.js';
-import { RunState } from '../../src/engine/journal.js';
+import { RunState, contentHash } from '../../src/engine/journal.js';
 import { runSteps, verifyAll, type RunnerOptions } from '../../src/engine/runner.js';
 import type { Action, AnyStep, Finding, Mode } from '../../src/engine/types.js';
 import { rootedHost } from '../../src/host/rooted.js';
@@ -233,5 +233,28 @@ describe('the run state itself', () => {
     const after = await RunState.load(host, debian.paths.stateDir);
     expect(after.origin('/etc/x.conf', 'ours\n')).toBe('ours');
     expect(after.origin('/etc/x.conf', 'ours, tuned\n')).toBe('edited');
+  });
+
+  it('a shared file: the admin\'s lines around our block may change; a change inside it is a hand edit', async () => {
+    const host = rootedHost(root, { exec: 'host' });
+    const state = await RunState.load(host, debian.paths.stateDir);
+    const block = '# BEGIN mail-wizard: postmaster\npostmaster: bob\n# END mail-wizard\n';
+    const write: Action = { type: 'writeFile', path: '/etc/aliases', content: `# admin\nnoc: root\n${block}`, mode: 0o644 };
+    await state.beginStep('aliases', [write], false);
+    await state.wrote(write);
+    const after = await RunState.load(host, debian.paths.stateDir);
+    expect(after.origin('/etc/aliases', `# admin\nnoc: root\n${block}sales: alice\n`)).toBe('ours');
+    expect(after.origin('/etc/aliases', `${block}`)).toBe('ours');
+    expect(after.origin('/etc/aliases', `# admin\nnoc: root\n${block.replace('bob', 'carol')}`)).toBe('edited');
+    // The block cut out by hand: the rest is no longer ours.
+    expect(after.origin('/etc/aliases', '# admin\nnoc: root\n')).toBe('edited');
+  });
+
+  it('a run state that recorded a shared file whole (before only the blocks counted) still finds it ours when it is as written', async () => {
+    const host = rootedHost(root, { exec: 'host' });
+    const content = '# admin\n# BEGIN mail-wizard: x\nours\n# END mail-wizard\n';
+    await host.writeFile(`${debian.paths.stateDir}/state.json`, JSON.stringify({ written: { '/etc/hosts': contentHash(content) } }), { mode: 0o600 });
+    const state = await RunState.load(host, debian.paths.stateDir);
+    expect(state.origin('/etc/hosts', content)).toBe('ours');
   });
 });

@@ -10,6 +10,7 @@ import { aliasesStep } from '../../recipes/aliases.js';
 import { hostsStep } from '../../recipes/hosts.js';
 import { BLOCK_BEGIN, BLOCK_END, insideBlock, withBlock } from '../../recipes/lib/marked-block.js';
 import { sendersFor } from '../../recipes/templates/senders.js';
+import { recipientsFor } from '../../recipes/templates/recipients.js';
 import { tlsStep } from '../../recipes/tls.js';
 import { DEMO_ANSWERS } from '../../src/answers/demo.js';
 import type { Answers } from '../../src/answers/schema.js';
@@ -147,6 +148,26 @@ describe('/etc/hosts and /etc/aliases on real files (setup, then the admin edits
     expect(senders.get('bob')).toEqual(['bob@example.org', 'ceo@example.org', 'sales@example.org']);
     // An alias loop reaches nobody new (and does not hang).
     expect(sendersFor(ANSWERS, 'a: b\nb: a, bob\n').get('bob')).toEqual(['bob@example.org', 'a@example.org', 'b@example.org']);
+  });
+
+  it('recipients: every user and every alias name (ours and the admin\'s) takes mail, and no other name', async () => {
+    await put('/etc/aliases', adminAliases);
+    await run([aliasesStep]);
+    expect(recipientsFor(ANSWERS, await onDisk('/etc/aliases'))).toEqual([
+      'abuse@example.org',
+      'alice@example.org',
+      'bob@example.org',
+      'ceo@example.org',
+      'dmarc-reports@example.org',
+      'hostmaster@example.org',
+      'postmaster@example.org',
+      'root@example.org',
+      'sales@example.org',
+      'tlsrpt@example.org',
+      'webmaster@example.org',
+    ]);
+    // A user with an alias of the same name is listed once; names are matched in lower case.
+    expect(recipientsFor({ ...ANSWERS, users: ['alice'] }, 'Alice: bob\n')).toEqual(['alice@example.org']);
   });
 });
 
