@@ -310,7 +310,8 @@ export const tlsStep: Step<TlsProbe> = {
       actions.push(
         platform.name === 'openbsd'
           // A changed name list forces a new certificate by itself ("domain list changed, forcing
-          // renewal": revokeproc() in openbsd/src usr.sbin/acme-client/revokeproc.c); -F for another CA.
+          // renewal": revokeproc() in openbsd/src usr.sbin/acme-client/revokeproc.c); -F for another
+          // CA, or over a self-signed certificate (same names, valid for long: see above).
           ? { type: 'run', argv: ['acme-client', ...(again.includes('ca') || again.includes('self-signed') ? ['-F'] : []), '-v', answers.hostname], timeoutMs: 5 * 60_000 }
           // certbot rewrites the lineage's renewal file (server, authenticator, reuse_key) when it issues.
           : { type: 'run', argv: certbotCertonly(ctx, true, probed.webroot), timeoutMs: 5 * 60_000 },
