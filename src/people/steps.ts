@@ -21,7 +21,7 @@ export function deliveryStep(probes: Probe[]): Step<null> {
   };
 }
 
-/** Removes a mail user's UNIX account (smtpd delivers to any account); the home and its mail stay unless purged. */
+/** Removes a mail user's UNIX account (Dovecot and smtpd's logins are the system's accounts); the home and its mail stay unless purged. */
 export function removeUserStep(name: string, purgeMail: boolean): Step<boolean> {
   return {
     id: 'remove-user',
